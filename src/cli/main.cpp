@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+#include "cli/commands.h"
+#include "core/i18n.h"
+
+#include <QCoreApplication>
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("voxtrack"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(VOXTRACK_VERSION));
+    voxtrack::installTranslators(app);
+    return voxtrack::cli::run(QCoreApplication::arguments());
+}
