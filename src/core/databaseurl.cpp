@@ -20,22 +20,28 @@ namespace {
 
 // Query options kept in options() and handed to libpq through QPSQL's connect options.
 constexpr QStringView libpqOptionKeys[] = {
-    u"sslmode",         u"connect_timeout",      u"application_name", u"sslrootcert",     u"sslcert",
-    u"sslkey",          u"options",              u"target_session_attrs", u"keepalives", u"keepalives_idle",
+    u"sslmode",
+    u"connect_timeout",
+    u"application_name",
+    u"sslrootcert",
+    u"sslcert",
+    u"sslkey",
+    u"options",
+    u"target_session_attrs",
+    u"keepalives",
+    u"keepalives_idle",
 };
 // Query options that override a part of the URL itself, as libpq lets them.
 constexpr QStringView overrideKeys[] = {u"host", u"port", u"user", u"password", u"dbname"};
 
 constexpr QStringView sslModes[] = {u"disable", u"allow", u"prefer", u"require", u"verify-ca", u"verify-full"};
-constexpr QStringView sessionAttrs[] = {u"any",     u"read-write", u"read-only",
-                                        u"primary", u"standby",    u"prefer-standby"};
+constexpr QStringView sessionAttrs[] = {u"any", u"read-write", u"read-only", u"primary", u"standby", u"prefer-standby"};
 
 // libpq's compiled-in socket directories (upstream and Debian): a URL naming one of them is
 // "localhost" when looking up the password file, as libpq does.
 constexpr QStringView defaultSocketDirs[] = {u"/var/run/postgresql", u"/run/postgresql", u"/tmp"};
 
-template <std::size_t N>
-bool contains(const QStringView (&list)[N], QStringView value)
+template <std::size_t N> bool contains(const QStringView (&list)[N], QStringView value)
 {
     for (QStringView item : list) {
         if (item == value)
@@ -44,8 +50,7 @@ bool contains(const QStringView (&list)[N], QStringView value)
     return false;
 }
 
-template <std::size_t N>
-QString joined(const QStringView (&list)[N])
+template <std::size_t N> QString joined(const QStringView (&list)[N])
 {
     QStringList parts;
     for (QStringView item : list)
@@ -64,24 +69,33 @@ QString acceptedOptionList()
     return keys.join(QStringLiteral(", "));
 }
 
-Error syntaxError(const QString& message) { return Error{QStringLiteral("url.syntax"), message}; }
-Error optionError(const QString& message) { return Error{QStringLiteral("url.option"), message}; }
-Error sqlitePathError(const QString& message) { return Error{QStringLiteral("url.sqlite_path"), message}; }
+Error syntaxError(const QString& message)
+{
+    return Error {QStringLiteral("url.syntax"), message};
+}
+Error optionError(const QString& message)
+{
+    return Error {QStringLiteral("url.option"), message};
+}
+Error sqlitePathError(const QString& message)
+{
+    return Error {QStringLiteral("url.sqlite_path"), message};
+}
 
 Error portError(QStringView port)
 {
-    return Error{QStringLiteral("url.port"),
-                 QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                             "The port \"%1\" in the database URL is not a number from 1 to 65535: "
-                                             "fix the port, or leave it out to use 5432.")
-                     .arg(port)};
+    return Error {QStringLiteral("url.port"),
+        QCoreApplication::translate("voxtrack::DatabaseUrl",
+            "The port \"%1\" in the database URL is not a number from 1 to 65535: "
+            "fix the port, or leave it out to use 5432.")
+            .arg(port)};
 }
 
 QString acceptedForms()
 {
     return QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                       "postgresql://user@host:5432/database (or postgres://…), "
-                                       "sqlite:///absolute/path.db, sqlite:relative/path.db or sqlite::memory:");
+        "postgresql://user@host:5432/database (or postgres://…), sqlite::memory:, "
+        "sqlite:relative/path.db or sqlite:///absolute/path.db");
 }
 
 /// Which part of the URL a piece of text came from, for error messages.
@@ -131,7 +145,10 @@ QString describeCharacter(QChar c)
     return u'"' + QString(c) + u'"';
 }
 
-bool isHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 bool isAsciiDigits(QStringView text)
 {
@@ -153,8 +170,8 @@ Expected<QString> percentDecode(QStringView raw, Part part, const QString& key =
         if (mustBeEncoded(c)) {
             const QString encoded = QString::fromLatin1(QUrl::toPercentEncoding(QString(c)));
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL has %1 in %2, which must be "
-                                                           "percent-encoded: write it as %3.")
+                "The database URL has %1 in %2, which must be "
+                "percent-encoded: write it as %3.")
                                    .arg(describeCharacter(c), partName(part, key), encoded));
         }
     }
@@ -171,24 +188,23 @@ Expected<QString> percentDecode(QStringView raw, Part part, const QString& key =
         }
         if (i + 2 >= utf8.size() || !isHexDigit(utf8.at(i + 1)) || !isHexDigit(utf8.at(i + 2))) {
             if (part == Part::Password) {
-                return syntaxError(QCoreApplication::translate(
-                    "voxtrack::DatabaseUrl",
+                return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
                     "The database URL has a malformed percent-escape in the password: a % must be followed by two "
                     "hexadecimal digits, so write a literal % as %25."));
             }
             const QString escape = QString::fromUtf8(utf8.mid(i, 3));
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL has the malformed percent-escape "
-                                                           "\"%1\" in %2: a % must be followed by two hexadecimal "
-                                                           "digits, so write a literal % as %25.")
+                "The database URL has the malformed percent-escape "
+                "\"%1\" in %2: a % must be followed by two hexadecimal "
+                "digits, so write a literal % as %25.")
                                    .arg(escape, partName(part, key)));
         }
         const char decoded = char(QByteArray::fromHex(utf8.mid(i + 1, 2)).at(0));
         if (decoded == '\0') {
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL has an encoded NUL character (%00) "
-                                                           "in %1, which a database cannot use: remove it.")
-                                   .arg(partName(part, key)));
+                "The database URL has an encoded NUL character (%2) "
+                "in %1, which a database cannot use: remove it.")
+                                   .arg(partName(part, key), QStringLiteral("%00")));
         }
         bytes.append(decoded);
         i += 2;
@@ -197,9 +213,9 @@ Expected<QString> percentDecode(QStringView raw, Part part, const QString& key =
     QString text = decoder.decode(bytes);
     if (decoder.hasError()) {
         return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The database URL has percent-escapes in %1 that are not "
-                                                       "UTF-8 text: encode other characters as UTF-8 bytes (é is "
-                                                       "%C3%A9).")
+            "The database URL has percent-escapes in %1 that are not "
+            "UTF-8 text: encode other characters as UTF-8 bytes (é is "
+            "%C3%A9).")
                                .arg(partName(part, key)));
     }
     return text;
@@ -274,9 +290,9 @@ Status checkIpv6(const QString& address)
     if (isIpv6(address))
         return {};
     return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                   "The IPv6 address \"%1\" in the database URL is not valid: write "
-                                                   "hexadecimal groups separated by colons, as in [::1] or "
-                                                   "[2001:db8::5].")
+        "The IPv6 address \"%1\" in the database URL is not valid: write "
+        "hexadecimal groups separated by colons, as in [::1] or "
+        "[2001:db8::5].")
                            .arg(address));
 }
 
@@ -287,17 +303,17 @@ Status checkHostName(const QString& host)
         return {};
     if (host.contains(u',')) {
         return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The database URL lists several hosts (\"%1\"), which is "
-                                                       "not supported: give a single host.")
+            "The database URL lists several hosts (\"%1\"), which is "
+            "not supported: give a single host.")
                                .arg(host));
     }
     for (QChar c : host) {
         if (!c.isLetterOrNumber() && c != u'-' && c != u'.' && c != u'_') {
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The host \"%1\" in the database URL is not a valid "
-                                                           "host name: give a host name, an IPv4 address, an IPv6 "
-                                                           "address in brackets such as [::1], or a socket "
-                                                           "directory as ?host=/var/run/postgresql.")
+                "The host \"%1\" in the database URL is not a valid "
+                "host name: give a host name, an IPv4 address, an IPv6 "
+                "address in brackets such as [::1], or a socket "
+                "directory as ?host=/var/run/postgresql.")
                                    .arg(host));
         }
     }
@@ -314,32 +330,35 @@ Status checkHostOption(QString& host)
     return checkHostName(host);
 }
 
-bool isWholeNumber(const QString& value) { return isAsciiDigits(value) && value.size() <= 9; }
+bool isWholeNumber(const QString& value)
+{
+    return isAsciiDigits(value) && value.size() <= 9;
+}
 
 Status checkOptionValue(const QString& key, const QString& value)
 {
     if (key == u"sslmode" && !contains(sslModes, value)) {
         return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The sslmode \"%1\" in the database URL is not valid: use "
-                                                       "one of %2.")
+            "The sslmode \"%1\" in the database URL is not valid: use "
+            "one of %2.")
                                .arg(value, joined(sslModes)));
     }
     if (key == u"target_session_attrs" && !contains(sessionAttrs, value)) {
         return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The target_session_attrs \"%1\" in the database URL is not "
-                                                       "valid: use one of %2.")
+            "The target_session_attrs \"%1\" in the database URL is not "
+            "valid: use one of %2.")
                                .arg(value, joined(sessionAttrs)));
     }
     if ((key == u"connect_timeout" || key == u"keepalives_idle") && !isWholeNumber(value)) {
         return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The %1 \"%2\" in the database URL is not a whole number of "
-                                                       "seconds: give a number such as 10, or leave the option out.")
+            "The %1 \"%2\" in the database URL is not a whole number of "
+            "seconds: give a number such as 10, or leave the option out.")
                                .arg(key, value));
     }
     if (key == u"keepalives" && value != u"0" && value != u"1") {
         return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The keepalives \"%1\" in the database URL is not valid: use "
-                                                       "1 to turn TCP keepalives on or 0 to turn them off.")
+            "The keepalives \"%1\" in the database URL is not valid: use "
+            "1 to turn TCP keepalives on or 0 to turn them off.")
                                .arg(value));
     }
     return {};
@@ -362,18 +381,18 @@ Expected<QList<QueryItem>> parseQuery(QStringView query)
             return key.error();
         if (equals < 0) {
             return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The option \"%1\" in the database URL has no value: "
-                                                           "write it as %1=value.")
+                "The option \"%1\" in the database URL has no value: "
+                "write it as %1=value.")
                                    .arg(*key));
         }
-        const auto value = percentDecode(piece.mid(equals + 1),
-                                         *key == u"password" ? Part::Password : Part::OptionValue, *key);
+        const auto value
+            = percentDecode(piece.mid(equals + 1), *key == u"password" ? Part::Password : Part::OptionValue, *key);
         if (!value)
             return value.error();
         if (seen.contains(*key)) {
             return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The option \"%1\" appears more than once in the "
-                                                           "database URL: keep only one.")
+                "The option \"%1\" appears more than once in the "
+                "database URL: keep only one.")
                                    .arg(*key));
         }
         seen.insert(*key);
@@ -392,13 +411,13 @@ Error schemeError(const QString& text)
     }
     QString message;
     if (hasScheme) {
-        message = QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                              "The database URL scheme \"%1\" is not supported: use %2.")
+        message = QCoreApplication::translate(
+            "voxtrack::DatabaseUrl", "The database URL scheme \"%1\" is not supported: use %2.")
                       .arg(text.left(colon), acceptedForms());
     } else if (text.contains(u'@')) {
         message = QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                              "The database URL has no scheme: start it with postgresql://, as in "
-                                              "postgresql://user@host:5432/database.");
+            "The database URL has no scheme: start it with postgresql://, as in "
+            "postgresql://user@host:5432/database.");
     } else {
         constexpr QStringView sqliteSuffixes[] = {u".db", u".sqlite", u".sqlite3"};
         bool looksLikeSqlite = false;
@@ -408,16 +427,15 @@ Error schemeError(const QString& text)
             const QString url = (text.startsWith(u'/') ? QStringLiteral("sqlite://") : QStringLiteral("sqlite:"))
                 + QString::fromLatin1(QUrl::toPercentEncoding(text, "/!$&'()*+,;=:@"));
             message = QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                  "\"%1\" is a file path, not a database URL: write %2 to use it "
-                                                  "as an SQLite database.")
+                "\"%1\" is a file path, not a database URL: write %2 to use it "
+                "as an SQLite database.")
                           .arg(text, url);
         } else {
-            message = QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                  "\"%1\" is not a database URL: use %2.")
+            message = QCoreApplication::translate("voxtrack::DatabaseUrl", "\"%1\" is not a database URL: use %2.")
                           .arg(text, acceptedForms());
         }
     }
-    return Error{QStringLiteral("url.scheme"), message};
+    return Error {QStringLiteral("url.scheme"), message};
 }
 
 QString encodeComponent(const QString& text, const QByteArray& safe = QByteArray())
@@ -489,8 +507,8 @@ bool splitPassLine(QStringView line, PassField (&fields)[4], QString& password)
 }
 
 /// libpq's passwordFromFile(): the password of the first matching line, or a null string.
-QString passwordFromFile(const QString& path, const QString& host, int port, const QString& database,
-                         const QString& user)
+QString passwordFromFile(
+    const QString& path, const QString& host, int port, const QString& database, const QString& user)
 {
     const QFileInfo info(path);
     if (!info.isFile())
@@ -560,10 +578,10 @@ Expected<SqliteParts> parseSqlite(QStringView rest)
             if (!host.isEmpty()) {
                 const QString tail = authority.toString();
                 return sqlitePathError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                                   "The SQLite URL names the host \"%1\", but an "
-                                                                   "SQLite database is a local file: use three "
-                                                                   "slashes for an absolute path (sqlite:///%2) or "
-                                                                   "none for a relative one (sqlite:%2).")
+                    "The SQLite URL names the host \"%1\", but an "
+                    "SQLite database is a local file: use three "
+                    "slashes for an absolute path (sqlite:///%2) or "
+                    "none for a relative one (sqlite:%2).")
                                            .arg(host.toString(), tail));
             }
             pathPart = slash < 0 ? QStringView() : authority.mid(slash);
@@ -573,14 +591,14 @@ Expected<SqliteParts> parseSqlite(QStringView rest)
             return decoded.error();
         if (decoded->isEmpty() || *decoded == u"/") {
             return sqlitePathError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                               "The SQLite URL has no file path: write "
-                                                               "sqlite:///absolute/path.db, sqlite:relative/path.db "
-                                                               "or sqlite::memory:."));
+                "The SQLite URL has no file path: write "
+                "sqlite:///absolute/path.db, sqlite:relative/path.db, "
+                "or sqlite::memory: for an in-memory database."));
         }
         if (decoded->endsWith(u'/')) {
             return sqlitePathError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                               "The SQLite path \"%1\" ends with \"/\", so it names a "
-                                                               "directory: add the file name, as in %1voxtrack.db.")
+                "The SQLite path \"%1\" ends with \"/\", so it names a "
+                "directory: add the file name, as in %1voxtrack.db.")
                                        .arg(*decoded));
         }
         parts.path = QDir::cleanPath(QDir(QDir::currentPath()).absoluteFilePath(*decoded));
@@ -592,15 +610,15 @@ Expected<SqliteParts> parseSqlite(QStringView rest)
     for (const QueryItem& item : *items) {
         if (item.key != u"mode") {
             return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The option \"%1\" in the database URL is not supported "
-                                                           "for SQLite: the only option is mode (ro, rw or rwc).")
+                "The option \"%1\" in the database URL is not supported "
+                "for SQLite: the only option is mode (ro, rw or rwc).")
                                    .arg(item.key));
         }
         if (item.value != u"ro" && item.value != u"rw" && item.value != u"rwc") {
             return sqlitePathError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                               "The SQLite mode \"%1\" in the database URL is not "
-                                                               "valid: use ro (read-only), rw (read-write) or rwc "
-                                                               "(read-write, created if missing).")
+                "The SQLite mode \"%1\" in the database URL is not "
+                "valid: use ro (read-only), rw (read-write) or rwc "
+                "(read-write, created if missing).")
                                        .arg(item.value));
         }
         parts.readOnly = item.value == u"ro";
@@ -614,10 +632,10 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
 {
     const QString trimmed = text.trimmed();
     if (trimmed.isEmpty()) {
-        return Error{QStringLiteral("url.empty"),
-                     QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                 "The database URL is empty: give one such as "
-                                                 "postgresql://user@host/database or sqlite:///path/to/file.db.")};
+        return Error {QStringLiteral("url.empty"),
+            QCoreApplication::translate("voxtrack::DatabaseUrl",
+                "The database URL is empty: give one such as "
+                "postgresql://user@host/database or sqlite:///path/to/file.db.")};
     }
     const qsizetype colon = trimmed.indexOf(u':');
     const QString scheme = colon < 0 ? QString() : trimmed.left(colon).toLower();
@@ -639,9 +657,9 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
     url.m_backend = Backend::PostgreSql;
     if (!rest.startsWith(u"//")) {
         return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The database URL must continue with \"//\" after \"%1:\": "
-                                                       "write %1://host/database, or %1:///database for the local "
-                                                       "socket.")
+            "The database URL must continue with \"//\" after \"%1:\": "
+            "write %1://host/database, or %1:///database for the local "
+            "socket.")
                                .arg(trimmed.left(colon)));
     }
     const QStringView afterSlashes = rest.mid(2);
@@ -662,16 +680,16 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
         const qsizetype lastColon = authority.lastIndexOf(u':');
         if (lastColon >= 0 && !isAsciiDigits(authority.mid(lastColon + 1))) {
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL has an \"@\" after the host, which "
-                                                           "usually means the user name or password contains \"/\" "
-                                                           "or \"?\": percent-encode them as %2F and %3F."));
+                "The database URL has an \"@\" after the host, which "
+                "usually means the user name or password contains \"/\" "
+                "or \"?\": percent-encode them as %2F and %3F."));
         }
     }
     if (hostPort.contains(u'@')) {
         return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The database URL has more than one \"@\" before the host: "
-                                                       "if the user name or password contains \"@\", write it as "
-                                                       "%40."));
+            "The database URL has more than one \"@\" before the host: "
+            "if the user name or password contains \"@\", write it as "
+            "%40."));
     }
 
     if (at >= 0) {
@@ -693,9 +711,9 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
         const qsizetype close = hostPort.indexOf(u']');
         if (close < 0) {
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL opens an IPv6 address with \"[\" but "
-                                                           "never closes it: add the \"]\", as in "
-                                                           "postgresql://[::1]:5432/database."));
+                "The database URL opens an IPv6 address with \"[\" but "
+                "never closes it: add the \"]\", as in "
+                "postgresql://[::1]:5432/database."));
         }
         const QString address = hostPort.mid(1, close - 1).toString();
         if (const Status status = checkIpv6(address); !status.isNull())
@@ -703,8 +721,8 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
         const QStringView after = hostPort.mid(close + 1);
         if (!after.isEmpty() && !after.startsWith(u':')) {
             return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The database URL has \"%1\" after the IPv6 address "
-                                                           "[%2]: only a port may follow it, as in [%2]:5432.")
+                "The database URL has \"%1\" after the IPv6 address "
+                "[%2]: only a port may follow it, as in [%2]:5432.")
                                    .arg(after.toString(), address));
         }
         url.m_host = address;
@@ -716,9 +734,9 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
             portText = hostPort.mid(portColon + 1);
             if (portText.contains(u':')) {
                 return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                               "The host \"%1\" in the database URL has more than "
-                                                               "one \":\": put an IPv6 address in brackets, as in "
-                                                               "postgresql://[::1]:5432/database.")
+                    "The host \"%1\" in the database URL has more than "
+                    "one \":\": put an IPv6 address in brackets, as in "
+                    "postgresql://[::1]:5432/database.")
                                        .arg(hostPort.toString()));
             }
         }
@@ -736,9 +754,9 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
 
     if (path.contains(u'/')) {
         return syntaxError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                       "The database name \"%1\" in the database URL contains "
-                                                       "\"/\": give a single name after the host, writing a slash "
-                                                       "that belongs to the name as %2F.")
+            "The database name \"%1\" in the database URL contains "
+            "\"/\": give a single name after the host, writing a slash "
+            "that belongs to the name as %2F.")
                                .arg(path.toString()));
     }
     const auto database = percentDecode(path, Part::DatabaseName);
@@ -772,8 +790,8 @@ Expected<DatabaseUrl> DatabaseUrl::parse(const QString& text)
             url.m_options.append({item.key, item.value});
         } else {
             return optionError(QCoreApplication::translate("voxtrack::DatabaseUrl",
-                                                           "The option \"%1\" in the database URL is not supported: "
-                                                           "use %2.")
+                "The option \"%1\" in the database URL is not supported: "
+                "use one of %2.")
                                    .arg(item.key, acceptedOptionList()));
         }
     }

@@ -45,6 +45,9 @@ public:
     const T& operator*() const& { return value(); }
 
     [[nodiscard]] const Error& error() const { return std::get<1>(m_state); }
+    /// The error as "message [code]", or an empty string when there is a value: safe to
+    /// evaluate either way (for test messages and logs).
+    [[nodiscard]] QString errorText() const { return hasValue() ? QString() : error().toString(); }
 
 private:
     std::variant<T, Error> m_state;

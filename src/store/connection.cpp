@@ -9,6 +9,7 @@
 #include <QSqlQuery>
 
 #include <atomic>
+#include <string>
 
 namespace voxtrack::store {
 
@@ -31,14 +32,21 @@ QString serverWords(const QSqlError& error)
     QString text = error.databaseText().trimmed();
     if (text.isEmpty())
         text = error.driverText().trimmed();
+    // libpq: 'connection to server at "h", port p failed: FATAL:  the reason\n…'
+    for (const auto marker : {u"FATAL:  ", u"ERROR:  "}) {
+        const qsizetype at = text.indexOf(marker);
+        if (at >= 0) {
+            text.remove(0, at + qsizetype(std::char_traits<char16_t>::length(marker)));
+            break;
+        }
+    }
     const qsizetype newline = text.indexOf(u'\n');
     if (newline > 0)
         text.truncate(newline);
-    for (const auto prefix : {u"FATAL:  ", u"ERROR:  "}) {
-        if (text.startsWith(prefix))
-            text.remove(0, qsizetype(std::char_traits<char16_t>::length(prefix)));
-    }
-    return text.trimmed();
+    text = text.trimmed();
+    while (text.endsWith(u'.'))
+        text.chop(1);
+    return text;
 }
 
 Error postgresConnectError(const QSqlError& error, const DatabaseUrl& url)
@@ -164,9 +172,10 @@ Expected<std::unique_ptr<Connection>> Connection::open(const DatabaseUrl& url, A
         if (!db.open())
             return fail(postgresConnectError(db.lastError(), resolved));
         QSqlQuery setup(db);
-        if (!setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"))) {
+        if (!setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"))
+            || !setup.exec(QStringLiteral("SET client_min_messages = warning"))) {
             return fail({QStringLiteral("db.open"),
-                         tr("PostgreSQL refused to set the session time zone (%1).").arg(serverWords(setup.lastError()))});
+                         tr("PostgreSQL refused the session settings (%1).").arg(serverWords(setup.lastError()))});
         }
         if (access == Access::ReadOnly
             && !setup.exec(QStringLiteral("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"))) {

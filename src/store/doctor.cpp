@@ -571,9 +571,9 @@ Expected<DoctorReport> Doctor::run()
                     {{&messages, "session_id"}, {&messages, "id"}, {&sessions, "session_id"}, {&sessions, "id"}})) {
         dataChecks.append({"data.null_session_id", [&] {
                                return QStringLiteral(
-                                          "SELECT 'conversation_sessions ' || %1 AS k, 0 AS g, id AS o "
+                                          "SELECT 'conversation_sessions ' || %1 AS k, 's' || %1 AS o "
                                           "FROM conversation_sessions WHERE session_id IS NULL OR session_id = '' "
-                                          "UNION ALL SELECT 'conversation_messages ' || %1 AS k, 1 AS g, id AS o "
+                                          "UNION ALL SELECT 'conversation_messages ' || %1 AS k, 'm' || %1 AS o "
                                           "FROM conversation_messages WHERE session_id IS NULL OR %2 = ''")
                                    .arg(sql.text(QStringLiteral("id")), sql.text(QStringLiteral("session_id")));
                            }});
@@ -582,11 +582,11 @@ Expected<DoctorReport> Doctor::run()
                                            {&messages, "content"}, {&messages, "created_at"}, {&messages, "id"}})) {
         dataChecks.append({"data.null_required", [&] {
                                return QStringLiteral(
-                                          "SELECT 'conversation_sessions ' || %1 || ' user_id' AS k, id AS o "
+                                          "SELECT 'conversation_sessions ' || %1 || ' user_id' AS k, 's' || %1 AS o "
                                           "FROM conversation_sessions WHERE user_id IS NULL "
                                           "UNION ALL SELECT 'conversation_messages ' || %1 || ' ' || "
                                           "CASE WHEN role IS NULL THEN 'role' WHEN content IS NULL THEN 'content' "
-                                          "ELSE 'created_at' END AS k, id AS o FROM conversation_messages "
+                                          "ELSE 'created_at' END AS k, 'm' || %1 AS o FROM conversation_messages "
                                           "WHERE role IS NULL OR content IS NULL OR created_at IS NULL")
                                    .arg(sql.text(QStringLiteral("id")));
                            }});
@@ -696,8 +696,6 @@ Expected<DoctorReport> Doctor::run()
         if (Status status = runDataCheck(id, rows()); !status.isNull()) {
             qCWarning(lcDoctor).noquote() << id << status.message;
             skip(id, QCoreApplication::translate(context, "the query failed: %1").arg(status.message));
-            if (m_connection.isPostgreSql())
-                m_connection.rollback(); // a failed statement aborts the rest of an open transaction
         }
     }
     return report;
