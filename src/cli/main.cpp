@@ -6,6 +6,8 @@
 
 int main(int argc, char* argv[])
 {
+    // Log lines read like the rest of the tool's output: "voxtrack.store.migrations: applying …".
+    qSetMessagePattern(QStringLiteral("%{if-category}%{category}: %{endif}%{message}"));
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("voxtrack"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VOXTRACK_VERSION));

@@ -63,7 +63,7 @@ public:
     /// the password file (PGPASSFILE, else ~/.pgpass; lines host:port:database:user:password
     /// with * wildcards and \: \\ escapes; ignored when group or world can read it). The user
     /// name defaults to PGUSER, else the login name; the database name to the user name.
-    /// Does nothing for SQLite or when the URL carries a password.
+    /// Does nothing for SQLite; the password lookup is skipped when the URL carries one.
     void resolveDefaults();
 
     /// The URL with the password replaced by "***": safe to print or log.

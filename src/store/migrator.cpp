@@ -206,6 +206,13 @@ Status Migrator::upgradeLegacyPostgres(const SchemaInfo& schema)
             script << QStringLiteral("ALTER TABLE conversation_sessions ADD COLUMN %1 timestamptz").arg(name);
             if (schema.sessions.hasColumn(other))
                 script << QStringLiteral("UPDATE conversation_sessions SET %1 = %2").arg(name, other);
+            if (name == u"session_start") {
+                script << QStringLiteral("UPDATE conversation_sessions SET session_start = now() "
+                                         "WHERE session_start IS NULL")
+                       << QStringLiteral("ALTER TABLE conversation_sessions ALTER COLUMN session_start "
+                                         "SET DEFAULT now()")
+                       << QStringLiteral("ALTER TABLE conversation_sessions ALTER COLUMN session_start SET NOT NULL");
+            }
         }
     }
     if (schema.messages.exists && schema.messages.hasColumn(u"session_id")) {
@@ -215,9 +222,15 @@ Status Migrator::upgradeLegacyPostgres(const SchemaInfo& schema)
         }
         script << QStringLiteral("ALTER TABLE conversation_messages ALTER COLUMN session_id TYPE text "
                                  "USING session_id::text")
+               << QStringLiteral("ALTER TABLE conversation_messages ALTER COLUMN session_id SET NOT NULL")
                << QStringLiteral("ALTER TABLE conversation_messages ADD CONSTRAINT "
                                  "conversation_messages_session_id_fkey FOREIGN KEY (session_id) "
                                  "REFERENCES conversation_sessions (session_id) ON DELETE CASCADE");
+        // The first shape often had no role check: that is how 'assistant' rows got in. The
+        // upgrade adds it (validated, so such rows stop the upgrade with a clear error).
+        if (schema.messages.hasColumn(u"role") && !schema.roleCheck())
+            script << QStringLiteral("ALTER TABLE conversation_messages ADD CONSTRAINT "
+                                     "conversation_messages_role_check CHECK (role IN ('user', 'agent', 'system'))");
     }
     for (const QString& statement : std::as_const(script)) {
         if (Status status = m_connection.exec(statement); !status.isNull()) {

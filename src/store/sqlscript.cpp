@@ -7,31 +7,68 @@ namespace voxtrack::store {
 
 namespace {
 
-bool startsTrigger(const QString& statement)
+bool isWordChar(QChar c)
 {
-    static const QRegularExpression trigger(QStringLiteral(R"(^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b)"),
-                                            QRegularExpression::CaseInsensitiveOption);
-    return trigger.match(statement).hasMatch();
+    return c.isLetterOrNumber() || c == u'_';
 }
 
-bool endsWithEnd(const QString& statement)
-{
-    static const QRegularExpression end(QStringLiteral(R"(\bEND\s*$)"), QRegularExpression::CaseInsensitiveOption);
-    return end.match(statement).hasMatch();
-}
+/// Where a trigger statement stands: its body opens with BEGIN and closes with the END that
+/// does not close a CASE.
+struct TriggerState {
+    bool inTrigger = false;
+    bool inBody = false;
+    int caseDepth = 0;
+    bool complete = false;
+
+    void word(const QString& upper, bool firstWord, const QStringList& wordsSoFar)
+    {
+        if (firstWord) {
+            *this = {};
+            return;
+        }
+        if (!inTrigger) {
+            // CREATE [TEMP|TEMPORARY] TRIGGER
+            if (upper == u"TRIGGER" && !wordsSoFar.isEmpty() && wordsSoFar.constFirst() == u"CREATE"
+                && wordsSoFar.size() <= 3)
+                inTrigger = true;
+            return;
+        }
+        if (!inBody) {
+            if (upper == u"BEGIN")
+                inBody = true;
+            return;
+        }
+        if (upper == u"CASE") {
+            ++caseDepth;
+        } else if (upper == u"END") {
+            if (caseDepth > 0)
+                --caseDepth;
+            else
+                complete = true;
+        }
+    }
+
+    [[nodiscard]] bool holdsSemicolon() const { return inTrigger && !complete; }
+};
 
 } // namespace
 
 QStringList splitSqlScript(const QString& script)
 {
+    static const QRegularExpression dollarTag(QStringLiteral(R"(\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)"));
     QStringList statements;
     QString current;
+    QStringList words; // upper-cased words of the current statement, up to the first few
+    TriggerState trigger;
     const qsizetype n = script.size();
+
     auto flush = [&] {
         const QString statement = current.trimmed();
         if (!statement.isEmpty())
             statements << statement;
         current.clear();
+        words.clear();
+        trigger = {};
     };
 
     for (qsizetype i = 0; i < n; ++i) {
@@ -50,8 +87,15 @@ QStringList splitSqlScript(const QString& script)
             continue;
         }
         if (c == u'\'' || c == u'"') {
+            // PostgreSQL E'…' strings take backslash escapes.
+            const bool escapes = c == u'\'' && i > 0 && (script.at(i - 1) == u'E' || script.at(i - 1) == u'e')
+                && (i < 2 || !isWordChar(script.at(i - 2)));
             qsizetype j = i + 1;
             while (j < n) {
+                if (escapes && script.at(j) == u'\\') {
+                    j += 2;
+                    continue;
+                }
                 if (script.at(j) == c) {
                     if (j + 1 < n && script.at(j + 1) == c) { // doubled quote inside
                         j += 2;
@@ -66,10 +110,9 @@ QStringList splitSqlScript(const QString& script)
             continue;
         }
         if (c == u'$') {
-            static const QRegularExpression tag(QStringLiteral(R"(\$[A-Za-z_]?[A-Za-z0-9_]*\$)"));
-            const auto match = tag.match(script, i, QRegularExpression::NormalMatch,
-                                         QRegularExpression::AnchorAtOffsetMatchOption);
-            if (match.hasMatch()) {
+            const auto match =
+                dollarTag.match(script, i, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
+            if (match.hasMatch() && (i == 0 || !isWordChar(script.at(i - 1)))) {
                 const QString delimiter = match.captured();
                 const qsizetype close = script.indexOf(delimiter, i + delimiter.size());
                 const qsizetype end = close < 0 ? n : close + delimiter.size();
@@ -78,8 +121,21 @@ QStringList splitSqlScript(const QString& script)
                 continue;
             }
         }
+        if (c.isLetter() || c == u'_') {
+            qsizetype j = i;
+            while (j < n && isWordChar(script.at(j)))
+                ++j;
+            const QString word = script.mid(i, j - i);
+            const QString upper = word.toUpper();
+            trigger.word(upper, words.isEmpty(), words);
+            if (words.size() < 4)
+                words << upper;
+            current += word;
+            i = j - 1;
+            continue;
+        }
         if (c == u';') {
-            if (startsTrigger(current) && !endsWithEnd(current)) {
+            if (trigger.holdsSemicolon()) {
                 current += c;
                 continue;
             }
