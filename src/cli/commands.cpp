@@ -46,9 +46,8 @@ int fail(const Error& error, bool json)
     err() << "voxtrack-cli: " << error.message << " [" << error.code << "]\n";
     err().flush();
     if (json) {
-        const QJsonObject object{
-            {QStringLiteral("error"),
-             QJsonObject{{QStringLiteral("code"), error.code}, {QStringLiteral("message"), error.message}}}};
+        const QJsonObject object {{QStringLiteral("error"),
+            QJsonObject {{QStringLiteral("code"), error.code}, {QStringLiteral("message"), error.message}}}};
         out() << QJsonDocument(object).toJson(QJsonDocument::Indented);
         out().flush();
     }
@@ -67,10 +66,10 @@ QString defaultDatabaseUrl()
 QCommandLineOption databaseOption()
 {
     return {{QStringLiteral("d"), QStringLiteral("db")},
-            tr("Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or "
-               "sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
-                .arg(defaultDatabaseUrl()),
-            tr("url"), defaultDatabaseUrl()};
+        tr("Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or "
+           "sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
+            .arg(defaultDatabaseUrl()),
+        tr("url"), defaultDatabaseUrl()};
 }
 
 QCommandLineOption jsonOption()
@@ -93,9 +92,10 @@ bool parse(QCommandLineParser& parser, const QStringList& arguments, bool json, 
         return false;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        exitCode = fail({QStringLiteral("usage"), tr("Unexpected argument \"%1\": see --help.")
-                                                      .arg(parser.positionalArguments().constFirst())},
-                        json);
+        exitCode
+            = fail({QStringLiteral("usage"),
+                       tr("Unexpected argument \"%1\": see --help.").arg(parser.positionalArguments().constFirst())},
+                json);
         return false;
     }
     return true;
@@ -139,14 +139,15 @@ int migrate(const QStringList& arguments)
     for (const store::Migration& migration : result->applied)
         applied << QStringLiteral("%1 %2").arg(migration.version, 4, 10, QLatin1Char('0')).arg(migration.name);
     if (json) {
-        const QJsonObject object{{QStringLiteral("database"), url->toDisplayString()},
-                                 {QStringLiteral("version_before"), result->versionBefore},
-                                 {QStringLiteral("version_after"), result->versionAfter},
-                                 {QStringLiteral("legacy_upgraded"), result->legacyUpgraded},
-                                 {QStringLiteral("applied"), QJsonArray::fromStringList(applied)}};
+        const QJsonObject object {{QStringLiteral("database"), url->toDisplayString()},
+            {QStringLiteral("version_before"), result->versionBefore},
+            {QStringLiteral("version_after"), result->versionAfter},
+            {QStringLiteral("legacy_upgraded"), result->legacyUpgraded},
+            {QStringLiteral("applied"), QJsonArray::fromStringList(applied)}};
         out() << QJsonDocument(object).toJson(QJsonDocument::Indented);
     } else if (applied.isEmpty() && !result->legacyUpgraded) {
-        out() << tr("%1 is at schema version %2: nothing to do.\n").arg(url->toDisplayString()).arg(result->versionAfter);
+        out()
+            << tr("%1 is at schema version %2: nothing to do.\n").arg(url->toDisplayString()).arg(result->versionAfter);
     } else {
         if (result->legacyUpgraded)
             out() << tr("Upgraded the old table shape: session_id filled from id, NOT NULL and UNIQUE.\n");
@@ -170,12 +171,10 @@ int doctor(const QStringList& arguments)
     parser.addOption(databaseOption());
     parser.addOption(jsonOption());
     const QCommandLineOption staleOption(QStringLiteral("stale-after"),
-                                         tr("An active session older than this many hours is stale (default 24)."),
-                                         tr("hours"), QStringLiteral("24"));
+        tr("An active session older than this many hours is stale (default 24)."), tr("hours"), QStringLiteral("24"));
     parser.addOption(staleOption);
-    const QCommandLineOption toleranceOption(
-        QStringLiteral("tolerance"), tr("Seconds two timestamps or a duration may disagree by (default 1)."),
-        tr("seconds"), QStringLiteral("1"));
+    const QCommandLineOption toleranceOption(QStringLiteral("tolerance"),
+        tr("Seconds two timestamps or a duration may disagree by (default 1)."), tr("seconds"), QStringLiteral("1"));
     parser.addOption(toleranceOption);
     const bool json = arguments.contains(QStringLiteral("--json"));
     int exitCode = ExitOk;
@@ -186,15 +185,17 @@ int doctor(const QStringList& arguments)
     bool ok = false;
     const double hours = parser.value(staleOption).toDouble(&ok);
     if (!ok || hours <= 0)
-        return fail({QStringLiteral("usage"), tr("--stale-after takes a positive number of hours, not \"%1\".")
-                                                  .arg(parser.value(staleOption))},
-                    json);
+        return fail(
+            {QStringLiteral("usage"),
+                tr("--stale-after takes a positive number of hours, not \"%1\".").arg(parser.value(staleOption))},
+            json);
     options.staleAfterSeconds = qint64(hours * 3600);
     options.toleranceSeconds = parser.value(toleranceOption).toDouble(&ok);
     if (!ok || options.toleranceSeconds < 0)
-        return fail({QStringLiteral("usage"), tr("--tolerance takes a number of seconds of 0 or more, not \"%1\".")
-                                                  .arg(parser.value(toleranceOption))},
-                    json);
+        return fail({QStringLiteral("usage"),
+                        tr("--tolerance takes a number of seconds of 0 or more, not \"%1\".")
+                            .arg(parser.value(toleranceOption))},
+            json);
 
     const auto url = databaseUrl(parser, false);
     if (!url)

@@ -21,8 +21,7 @@ struct Error {
 };
 
 /// Either a value or an Error. A small stand-in for C++23 std::expected.
-template <typename T>
-class Expected {
+template <typename T> class Expected {
 public:
     Expected(T value)
         : m_state(std::move(value))

@@ -8,8 +8,8 @@
 namespace voxtrack {
 
 namespace {
-constexpr std::array allEndReasons{EndReason::ClientClosed, EndReason::Timeout, EndReason::ServerShutdown,
-                                   EndReason::Recovered};
+constexpr std::array allEndReasons {
+    EndReason::ClientClosed, EndReason::Timeout, EndReason::ServerShutdown, EndReason::Recovered};
 }
 
 QString endReasonName(EndReason reason)
@@ -36,9 +36,9 @@ Expected<EndReason> parseEndReason(QStringView text)
             return reason;
         names << endReasonName(reason);
     }
-    return Error{QStringLiteral("end_reason.invalid"),
-                 QCoreApplication::translate("voxtrack::EndReason", "The end reason \"%1\" is not known: use one of %2.")
-                     .arg(text, names.join(QStringLiteral(", ")))};
+    return Error {QStringLiteral("end_reason.invalid"),
+        QCoreApplication::translate("voxtrack::EndReason", "The end reason \"%1\" is not known: use one of %2.")
+            .arg(text, names.join(QStringLiteral(", ")))};
 }
 
 } // namespace voxtrack

@@ -37,8 +37,8 @@ Expected<Role> parseRole(QStringView text)
     QString message;
     if (text.compare(u"assistant", Qt::CaseInsensitive) == 0) {
         message = QCoreApplication::translate("voxtrack::Role",
-                                              "The role \"%1\" is not allowed: use \"agent\" for the agent's replies "
-                                              "(allowed roles: %2).")
+            "The role \"%1\" is not allowed: use \"agent\" for the agent's replies "
+            "(allowed roles: %2).")
                       .arg(text, allowed);
     } else if (text.isEmpty()) {
         message = QCoreApplication::translate("voxtrack::Role", "The role is empty: use one of %1.").arg(allowed);
@@ -46,7 +46,7 @@ Expected<Role> parseRole(QStringView text)
         message = QCoreApplication::translate("voxtrack::Role", "The role \"%1\" is not allowed: use one of %2.")
                       .arg(text, allowed);
     }
-    return Error{QStringLiteral("role.invalid"), message};
+    return Error {QStringLiteral("role.invalid"), message};
 }
 
 } // namespace voxtrack

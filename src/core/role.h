@@ -14,7 +14,7 @@ namespace voxtrack {
 /// conversation_messages_role_check allows; "assistant" cannot be expressed.
 enum class Role { User, Agent, System };
 
-inline constexpr std::array allRoles{Role::User, Role::Agent, Role::System};
+inline constexpr std::array allRoles {Role::User, Role::Agent, Role::System};
 
 /// The database spelling: "user", "agent", "system".
 [[nodiscard]] QString roleName(Role role);

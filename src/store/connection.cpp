@@ -22,7 +22,7 @@ QString tr(const char* text)
 
 QString nextConnectionName()
 {
-    static std::atomic<quint64> counter{0};
+    static std::atomic<quint64> counter {0};
     return QStringLiteral("voxtrack-%1").arg(++counter);
 }
 
@@ -53,28 +53,29 @@ Error postgresConnectError(const QSqlError& error, const DatabaseUrl& url)
 {
     const QString words = serverWords(error);
     const QString all = error.databaseText();
-    const QString where = url.host().isEmpty() ? tr("the local socket")
-                                               : QStringLiteral("%1:%2").arg(url.host()).arg(url.port() ? url.port() : 5432);
+    const QString where = url.host().isEmpty()
+        ? tr("the local socket")
+        : QStringLiteral("%1:%2").arg(url.host()).arg(url.port() ? url.port() : 5432);
     if (all.contains(u"password authentication failed") || all.contains(u"no password supplied")
         || all.contains(u"authentication failed"))
         return {QStringLiteral("db.auth"),
-                tr("PostgreSQL at %1 refused the login of user \"%2\" (%3): check the user and password in the URL, "
-                   "PGPASSWORD or ~/.pgpass.")
-                    .arg(where, url.userName(), words)};
+            tr("PostgreSQL at %1 refused the login of user \"%2\" (%3): check the user and password in the URL, "
+               "PGPASSWORD or ~/.pgpass.")
+                .arg(where, url.userName(), words)};
     if (all.contains(u"does not exist") && all.contains(u"database"))
         return {QStringLiteral("db.not_found"),
-                tr("PostgreSQL at %1 has no database \"%2\": create it (createdb %2) or fix the database name in the URL.")
-                    .arg(where, url.databaseName())};
+            tr("PostgreSQL at %1 has no database \"%2\": create it (createdb %2) or fix the database name in the URL.")
+                .arg(where, url.databaseName())};
     if (all.contains(u"SSL") || all.contains(u"certificate"))
         return {QStringLiteral("db.tls"),
-                tr("The TLS connection to PostgreSQL at %1 failed (%2): check sslmode and the certificates in the URL.")
-                    .arg(where, words)};
+            tr("The TLS connection to PostgreSQL at %1 failed (%2): check sslmode and the certificates in the URL.")
+                .arg(where, words)};
     if (all.contains(u"Connection refused") || all.contains(u"could not connect") || all.contains(u"timeout expired")
         || all.contains(u"could not translate host name") || all.contains(u"No such file or directory")
         || all.contains(u"Network is unreachable") || all.contains(u"No route to host"))
         return {QStringLiteral("db.unreachable"),
-                tr("Could not reach PostgreSQL at %1 (%2): start the server, or check the host and port in the URL.")
-                    .arg(where, words)};
+            tr("Could not reach PostgreSQL at %1 (%2): start the server, or check the host and port in the URL.")
+                .arg(where, words)};
     return {QStringLiteral("db.open"), tr("Could not connect to PostgreSQL at %1: %2.").arg(where, words)};
 }
 
@@ -97,10 +98,9 @@ Expected<std::unique_ptr<Connection>> Connection::open(const DatabaseUrl& url, A
 {
     const QString driver = url.isSqlite() ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL");
     if (!QSqlDatabase::isDriverAvailable(driver)) {
-        return Error{QStringLiteral("db.driver"),
-                     tr("The Qt SQL driver %1 is not installed: install the package %2 (scripts/setup does).")
-                         .arg(driver,
-                              url.isSqlite() ? QStringLiteral("libqt6sql6-sqlite") : QStringLiteral("libqt6sql6-psql"))};
+        return Error {QStringLiteral("db.driver"),
+            tr("The Qt SQL driver %1 is not installed: install the package %2 (scripts/setup does).")
+                .arg(driver, url.isSqlite() ? QStringLiteral("libqt6sql6-sqlite") : QStringLiteral("libqt6sql6-psql"))};
     }
 
     const QString name = nextConnectionName();
@@ -117,40 +117,39 @@ Expected<std::unique_ptr<Connection>> Connection::open(const DatabaseUrl& url, A
             const QFileInfo file(url.sqlitePath());
             if (readOnly && !file.exists()) {
                 return fail({QStringLiteral("db.not_found"),
-                             tr("There is no SQLite database at %1: check the path, or create one with "
-                                "voxtrack-cli migrate --db %2.")
-                                 .arg(url.sqlitePath(), url.toDisplayString())});
+                    tr("There is no SQLite database at %1: check the path, or create one with "
+                       "voxtrack-cli migrate --db %2.")
+                        .arg(url.sqlitePath(), url.toDisplayString())});
             }
             if (!file.dir().exists()) {
                 return fail({QStringLiteral("db.open"),
-                             tr("The directory %1 for the SQLite database does not exist: create it or choose "
-                                "another path.")
-                                 .arg(file.dir().path())});
+                    tr("The directory %1 for the SQLite database does not exist: create it or choose "
+                       "another path.")
+                        .arg(file.dir().path())});
             }
         }
         db.setDatabaseName(url.sqlitePath());
-        QStringList options{QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
+        QStringList options {QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
         if (readOnly)
             options << QStringLiteral("QSQLITE_OPEN_READONLY");
         db.setConnectOptions(options.join(u';'));
         if (!db.open()) {
             return fail({QStringLiteral("db.open"),
-                         tr("Could not open the SQLite database %1 (%2): check that the file is a SQLite database "
-                            "and that you may read%3 it.")
-                             .arg(url.sqlitePath(), serverWords(db.lastError()),
-                                  readOnly ? QString() : tr(" and write"))});
+                tr("Could not open the SQLite database %1 (%2): check that the file is a SQLite database "
+                   "and that you may read%3 it.")
+                    .arg(url.sqlitePath(), serverWords(db.lastError()), readOnly ? QString() : tr(" and write"))});
         }
         QSqlQuery pragma(db);
         // journal_mode=WAL is persistent in the file; a read-only connection cannot set it.
         const QStringList pragmas = readOnly
-            ? QStringList{QStringLiteral("PRAGMA foreign_keys=ON")}
-            : QStringList{QStringLiteral("PRAGMA foreign_keys=ON"), QStringLiteral("PRAGMA journal_mode=WAL"),
-                          QStringLiteral("PRAGMA synchronous=NORMAL")};
+            ? QStringList {QStringLiteral("PRAGMA foreign_keys=ON")}
+            : QStringList {QStringLiteral("PRAGMA foreign_keys=ON"), QStringLiteral("PRAGMA journal_mode=WAL"),
+                QStringLiteral("PRAGMA synchronous=NORMAL")};
         for (const QString& statement : pragmas) {
             if (!pragma.exec(statement)) {
                 return fail({QStringLiteral("db.open"),
-                             tr("The file %1 is not a usable SQLite database (%2): check the path.")
-                                 .arg(url.sqlitePath(), serverWords(pragma.lastError()))});
+                    tr("The file %1 is not a usable SQLite database (%2): check the path.")
+                        .arg(url.sqlitePath(), serverWords(pragma.lastError()))});
             }
         }
     } else {
@@ -175,12 +174,12 @@ Expected<std::unique_ptr<Connection>> Connection::open(const DatabaseUrl& url, A
         if (!setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"))
             || !setup.exec(QStringLiteral("SET client_min_messages = warning"))) {
             return fail({QStringLiteral("db.open"),
-                         tr("PostgreSQL refused the session settings (%1).").arg(serverWords(setup.lastError()))});
+                tr("PostgreSQL refused the session settings (%1).").arg(serverWords(setup.lastError()))});
         }
         if (access == Access::ReadOnly
             && !setup.exec(QStringLiteral("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"))) {
             return fail({QStringLiteral("db.open"),
-                         tr("PostgreSQL refused a read-only session (%1).").arg(serverWords(setup.lastError()))});
+                tr("PostgreSQL refused a read-only session (%1).").arg(serverWords(setup.lastError()))});
         }
     }
     qCDebug(lcStore) << "opened" << url.toDisplayString() << (access == Access::ReadOnly ? "read-only" : "read-write")
@@ -211,8 +210,8 @@ Error queryError(const QSqlQuery& query, const QString& sql)
     const QSqlError error = query.lastError();
     const bool constraint = isConstraintViolation(error);
     return {constraint ? QStringLiteral("db.constraint") : QStringLiteral("db.query"),
-            QCoreApplication::translate("voxtrack::store::Connection", "The database rejected \"%1\": %2.")
-                .arg(statement, serverWords(error))};
+        QCoreApplication::translate("voxtrack::store::Connection", "The database rejected \"%1\": %2.")
+            .arg(statement, serverWords(error))};
 }
 
 Status execQuery(QSqlQuery& query, const QString& sql, const QVariantList& values)
@@ -228,7 +227,7 @@ Status execQuery(QSqlQuery& query, const QString& sql, const QVariantList& value
             ok = query.exec();
         }
     }
-    return ok ? Status{} : queryError(query, sql);
+    return ok ? Status {} : queryError(query, sql);
 }
 
 Status Connection::exec(const QString& sql)
@@ -256,7 +255,7 @@ Status Connection::beginTransaction()
 {
     if (!m_database.transaction()) {
         return {QStringLiteral("db.query"),
-                tr("Could not begin a transaction: %1.").arg(serverWords(m_database.lastError()))};
+            tr("Could not begin a transaction: %1.").arg(serverWords(m_database.lastError()))};
     }
     return {};
 }
@@ -264,8 +263,8 @@ Status Connection::beginTransaction()
 Status Connection::commit()
 {
     if (!m_database.commit()) {
-        const Error error{QStringLiteral("db.query"),
-                          tr("Could not commit the transaction: %1.").arg(serverWords(m_database.lastError()))};
+        const Error error {QStringLiteral("db.query"),
+            tr("Could not commit the transaction: %1.").arg(serverWords(m_database.lastError()))};
         m_database.rollback();
         return error;
     }

@@ -27,8 +27,8 @@ public:
     /// file that does not exist fails instead of creating it. PostgreSQL: a connect timeout
     /// (10 s unless the URL sets one); ReadOnly makes every transaction read-only.
     /// Error codes: db.driver, db.unreachable, db.auth, db.not_found, db.tls, db.open.
-    [[nodiscard]] static Expected<std::unique_ptr<Connection>> open(const DatabaseUrl& url,
-                                                                    Access access = Access::ReadWrite);
+    [[nodiscard]] static Expected<std::unique_ptr<Connection>> open(
+        const DatabaseUrl& url, Access access = Access::ReadWrite);
 
     ~Connection();
     Connection(const Connection&) = delete;

@@ -79,7 +79,7 @@ QList<Migration> Migrator::available(Backend backend)
             continue;
         const QByteArray bytes = file.readAll();
         migrations.append({match.captured(1).toInt(), match.captured(2), QString::fromUtf8(bytes),
-                           QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex())});
+            QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex())});
     }
     return migrations;
 }
@@ -93,9 +93,9 @@ int Migrator::latestVersion(Backend backend)
 Expected<MigrationResult> Migrator::migrate()
 {
     if (m_connection.access() == Connection::Access::ReadOnly || m_connection.url().isReadOnly()) {
-        return Error{QStringLiteral("migrate.read_only"),
-                     tr("The database %1 is open read-only: migrations need write access; drop ?mode=ro from the URL.")
-                         .arg(m_connection.url().toDisplayString())};
+        return Error {QStringLiteral("migrate.read_only"),
+            tr("The database %1 is open read-only: migrations need write access; drop ?mode=ro from the URL.")
+                .arg(m_connection.url().toDisplayString())};
     }
     const QList<Migration> migrations = available(m_connection.backend());
     Q_ASSERT(!migrations.isEmpty());
@@ -144,9 +144,9 @@ Expected<MigrationResult> Migrator::migrate()
     const int latest = migrations.constLast().version;
     if (!appliedChecksums.empty() && appliedChecksums.rbegin()->first > latest) {
         return fail({QStringLiteral("migrate.newer"),
-                     tr("The database is at schema version %1, newer than this program's %2: use a newer Voxtrack.")
-                         .arg(appliedChecksums.rbegin()->first)
-                         .arg(latest)});
+            tr("The database is at schema version %1, newer than this program's %2: use a newer Voxtrack.")
+                .arg(appliedChecksums.rbegin()->first)
+                .arg(latest)});
     }
 
     for (const Migration& migration : migrations) {
@@ -154,10 +154,10 @@ Expected<MigrationResult> Migrator::migrate()
         if (applied != appliedChecksums.end()) {
             if (applied->second != migration.checksum) {
                 return fail({QStringLiteral("migrate.checksum"),
-                             tr("Migration %1 (%2) differs from the one applied to this database: migrations are "
-                                "never edited once released; restore the file or add a new migration.")
-                                 .arg(migration.version)
-                                 .arg(migration.name)});
+                    tr("Migration %1 (%2) differs from the one applied to this database: migrations are "
+                       "never edited once released; restore the file or add a new migration.")
+                        .arg(migration.version)
+                        .arg(migration.name)});
             }
             continue;
         }
@@ -191,7 +191,7 @@ Status Migrator::upgradeLegacy(const SchemaInfo& schema)
 Status Migrator::upgradeLegacyPostgres(const SchemaInfo& schema)
 {
     // In place, so grants, policies and other columns of a real deployment stay.
-    QStringList script{
+    QStringList script {
         QStringLiteral("ALTER TABLE conversation_sessions ADD COLUMN session_id text"),
         QStringLiteral("UPDATE conversation_sessions SET session_id = id::text"),
         QStringLiteral("ALTER TABLE conversation_sessions ALTER COLUMN session_id SET NOT NULL"),
@@ -235,9 +235,9 @@ Status Migrator::upgradeLegacyPostgres(const SchemaInfo& schema)
     for (const QString& statement : std::as_const(script)) {
         if (Status status = m_connection.exec(statement); !status.isNull()) {
             return {QStringLiteral("migrate.legacy_data"),
-                    tr("The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1 "
-                       "Run voxtrack-cli doctor on the database to see the rows at fault.")
-                        .arg(status.message)};
+                tr("The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1 "
+                   "Run voxtrack-cli doctor on the database to see the rows at fault.")
+                    .arg(status.message)};
         }
     }
     return {};
@@ -252,25 +252,25 @@ Status Migrator::upgradeLegacySqlite(const SchemaInfo& schema)
         const char* what;
         QString sql;
     };
-    QList<Problem> problems{
+    QList<Problem> problems {
         {QT_TRANSLATE_NOOP("voxtrack::store::Migrator", "%n session(s) without user_id"),
-         QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE user_id IS NULL")},
+            QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE user_id IS NULL")},
         {QT_TRANSLATE_NOOP("voxtrack::store::Migrator", "%n session(s) with a NULL id"),
-         QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE id IS NULL")},
+            QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE id IS NULL")},
     };
     if (hasMessages) {
         const QString roles = QStringLiteral("'user', 'agent', 'system'");
         problems.append({QT_TRANSLATE_NOOP("voxtrack::store::Migrator", "%n message(s) belonging to no session"),
-                         QStringLiteral("SELECT count(*) FROM conversation_messages m WHERE m.session_id IS NULL "
-                                        "OR NOT EXISTS (SELECT 1 FROM conversation_sessions s "
-                                        "WHERE CAST(s.id AS TEXT) = CAST(m.session_id AS TEXT))")});
-        problems.append({QT_TRANSLATE_NOOP("voxtrack::store::Migrator",
-                                           "%n message(s) with a role other than user, agent or system"),
-                         QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role IS NULL "
-                                        "OR role NOT IN (%1)")
-                             .arg(roles)});
+            QStringLiteral("SELECT count(*) FROM conversation_messages m WHERE m.session_id IS NULL "
+                           "OR NOT EXISTS (SELECT 1 FROM conversation_sessions s "
+                           "WHERE CAST(s.id AS TEXT) = CAST(m.session_id AS TEXT))")});
+        problems.append({QT_TRANSLATE_NOOP(
+                             "voxtrack::store::Migrator", "%n message(s) with a role other than user, agent or system"),
+            QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role IS NULL "
+                           "OR role NOT IN (%1)")
+                .arg(roles)});
         problems.append({QT_TRANSLATE_NOOP("voxtrack::store::Migrator", "%n message(s) without content"),
-                         QStringLiteral("SELECT count(*) FROM conversation_messages WHERE content IS NULL")});
+            QStringLiteral("SELECT count(*) FROM conversation_messages WHERE content IS NULL")});
     }
     QStringList found;
     for (const Problem& problem : std::as_const(problems)) {
@@ -282,9 +282,9 @@ Status Migrator::upgradeLegacySqlite(const SchemaInfo& schema)
     }
     if (!found.isEmpty()) {
         return {QStringLiteral("migrate.legacy_data"),
-                tr("The old table shape (sessions keyed by id) cannot be upgraded, nothing was changed: it holds %1. "
-                   "Run voxtrack-cli doctor on it to see them, fix or delete them, then migrate again.")
-                    .arg(found.join(QStringLiteral("; ")))};
+            tr("The old table shape (sessions keyed by id) cannot be upgraded, nothing was changed: it holds %1. "
+               "Run voxtrack-cli doctor on it to see them, fix or delete them, then migrate again.")
+                .arg(found.join(QStringLiteral("; ")))};
     }
 
     auto has = [](const TableInfo& table, const char* column) { return table.hasColumn(QString::fromLatin1(column)); };
@@ -302,7 +302,7 @@ Status Migrator::upgradeLegacySqlite(const SchemaInfo& schema)
         return has(table, column) ? QString::fromLatin1(column) : QString::fromLatin1(fallback);
     };
 
-    QStringList script{
+    QStringList script {
         QStringLiteral("ALTER TABLE conversation_sessions RENAME TO voxtrack_legacy_sessions"),
     };
     if (hasMessages)
@@ -315,26 +315,26 @@ Status Migrator::upgradeLegacySqlite(const SchemaInfo& schema)
         : has(s, "session_end")                ? QStringLiteral("session_end")
                                                : QStringLiteral("NULL");
     script << QStringLiteral(
-                  "INSERT INTO conversation_sessions (session_id, user_id, session_start, started_at, session_end, "
-                  "ended_at, duration_seconds, is_active, metadata) "
-                  "SELECT CAST(id AS TEXT), user_id, %1, %2, %3, %4, %5, %6, %7 FROM voxtrack_legacy_sessions "
-                  "ORDER BY rowid")
+        "INSERT INTO conversation_sessions (session_id, user_id, session_start, started_at, session_end, "
+        "ended_at, duration_seconds, is_active, metadata) "
+        "SELECT CAST(id AS TEXT), user_id, %1, %2, %3, %4, %5, %6, %7 FROM voxtrack_legacy_sessions "
+        "ORDER BY rowid")
                   .arg(either("session_start", "started_at"), either("started_at", "session_start"),
-                       has(s, "session_end") ? QStringLiteral("session_end") : endedAt, endedAt,
-                       optional(s, "duration_seconds", "NULL"),
-                       has(s, "is_active") ? QStringLiteral("COALESCE(is_active, %1 IS NULL)").arg(endedAt)
-                                           : QStringLiteral("%1 IS NULL").arg(endedAt),
-                       has(s, "metadata") ? QStringLiteral("COALESCE(metadata, '{}')") : QStringLiteral("'{}'"));
+                      has(s, "session_end") ? QStringLiteral("session_end") : endedAt, endedAt,
+                      optional(s, "duration_seconds", "NULL"),
+                      has(s, "is_active") ? QStringLiteral("COALESCE(is_active, %1 IS NULL)").arg(endedAt)
+                                          : QStringLiteral("%1 IS NULL").arg(endedAt),
+                      has(s, "metadata") ? QStringLiteral("COALESCE(metadata, '{}')") : QStringLiteral("'{}'"));
     if (hasMessages) {
         const TableInfo& m = schema.messages;
         script << QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content, audio_url, "
                                  "metadata, created_at) SELECT CAST(session_id AS TEXT), %1, role, content, %2, %3, %4 "
                                  "FROM voxtrack_legacy_messages ORDER BY rowid")
                       .arg(optional(m, "user_id", "NULL"), optional(m, "audio_url", "NULL"),
-                           optional(m, "metadata", "NULL"),
-                           has(m, "created_at") ? QStringLiteral("COALESCE(created_at, strftime('%Y-%m-%dT%H:%M:%fZ', "
-                                                                 "'now'))")
-                                                : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"));
+                          optional(m, "metadata", "NULL"),
+                          has(m, "created_at") ? QStringLiteral("COALESCE(created_at, strftime('%Y-%m-%dT%H:%M:%fZ', "
+                                                                "'now'))")
+                                               : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"));
         script << QStringLiteral("DROP TABLE voxtrack_legacy_messages");
     }
     script << QStringLiteral("DROP TABLE voxtrack_legacy_sessions");
@@ -342,8 +342,8 @@ Status Migrator::upgradeLegacySqlite(const SchemaInfo& schema)
     for (const QString& statement : std::as_const(script)) {
         if (Status status = m_connection.exec(statement); !status.isNull()) {
             return {QStringLiteral("migrate.legacy_data"),
-                    tr("The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1")
-                        .arg(status.message)};
+                tr("The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1")
+                    .arg(status.message)};
         }
     }
     return {};

@@ -38,18 +38,16 @@ Status inspectPostgresTable(Connection& connection, const QString& table, TableI
         return {};
 
     Status status = forEachRow(connection,
-                               QStringLiteral("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
-                                              "FROM pg_attribute a WHERE a.attrelid = to_regclass(?) "
-                                              "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"),
-                               {table}, [&](const QSqlQuery& q) {
-                                   info.columns.append(
-                                       {q.value(0).toString(), q.value(1).toString().toLower(), q.value(2).toBool()});
-                               });
+        QStringLiteral("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+                       "FROM pg_attribute a WHERE a.attrelid = to_regclass(?) "
+                       "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"),
+        {table}, [&](const QSqlQuery& q) {
+            info.columns.append({q.value(0).toString(), q.value(1).toString().toLower(), q.value(2).toBool()});
+        });
     if (!status.isNull())
         return status;
 
-    status = forEachRow(
-        connection,
+    status = forEachRow(connection,
         QStringLiteral("SELECT c.relname, i.indisunique, i.indisprimary, i.indpred IS NOT NULL, "
                        "  (SELECT string_agg(a.attname, ',' ORDER BY k.ord) "
                        "   FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
@@ -57,8 +55,8 @@ Status inspectPostgresTable(Connection& connection, const QString& table, TableI
                        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                        "WHERE i.indrelid = to_regclass(?) ORDER BY c.relname"),
         {table}, [&](const QSqlQuery& q) {
-            IndexInfo index{q.value(0).toString(), q.value(4).toString().split(u',', Qt::SkipEmptyParts),
-                            q.value(1).toBool(), q.value(3).toBool()};
+            IndexInfo index {q.value(0).toString(), q.value(4).toString().split(u',', Qt::SkipEmptyParts),
+                q.value(1).toBool(), q.value(3).toBool()};
             if (q.value(2).toBool()) {
                 for (ColumnInfo& column : info.columns) {
                     if (index.columns.contains(column.name))
@@ -71,24 +69,24 @@ Status inspectPostgresTable(Connection& connection, const QString& table, TableI
         return status;
 
     status = forEachRow(connection,
-                        QStringLiteral("SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
-                                       "WHERE conrelid = to_regclass(?) AND contype = 'c' ORDER BY conname"),
-                        {table}, [&](const QSqlQuery& q) {
-                            info.checks.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toBool()});
-                        });
+        QStringLiteral("SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+                       "WHERE conrelid = to_regclass(?) AND contype = 'c' ORDER BY conname"),
+        {table}, [&](const QSqlQuery& q) {
+            info.checks.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toBool()});
+        });
     if (!status.isNull())
         return status;
 
     return forEachRow(connection,
-                      QStringLiteral("SELECT c.conname, a.attname, c.confrelid::regclass::text, fa.attname "
-                                     "FROM pg_constraint c "
-                                     "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-                                     "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
-                                     "WHERE c.conrelid = to_regclass(?) AND c.contype = 'f' ORDER BY c.conname"),
-                      {table}, [&](const QSqlQuery& q) {
-                          info.foreignKeys.append({q.value(0).toString(), q.value(1).toString(),
-                                                   q.value(2).toString(), q.value(3).toString()});
-                      });
+        QStringLiteral("SELECT c.conname, a.attname, c.confrelid::regclass::text, fa.attname "
+                       "FROM pg_constraint c "
+                       "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                       "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
+                       "WHERE c.conrelid = to_regclass(?) AND c.contype = 'f' ORDER BY c.conname"),
+        {table}, [&](const QSqlQuery& q) {
+            info.foreignKeys.append(
+                {q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString()});
+        });
 }
 
 /// The CHECK constraints written in a CREATE TABLE statement, with their names when given.
@@ -138,8 +136,8 @@ QString sqliteForeignKeyName(const QString& createSql, const QString& column)
 
 Status inspectSqliteTable(Connection& connection, const QString& table, TableInfo& info)
 {
-    const auto createSql =
-        connection.scalar(QStringLiteral("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?"), {table});
+    const auto createSql
+        = connection.scalar(QStringLiteral("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?"), {table});
     if (!createSql)
         return createSql.error();
     info.exists = createSql->isValid();
@@ -149,14 +147,13 @@ Status inspectSqliteTable(Connection& connection, const QString& table, TableInf
     const QString quoted = quotedIdentifier(table);
 
     QStringList primaryKey;
-    Status status = forEachRow(connection, QStringLiteral("PRAGMA table_info(%1)").arg(quoted), {},
-                               [&](const QSqlQuery& q) {
-                                   const bool pk = q.value(5).toInt() > 0;
-                                   info.columns.append({q.value(1).toString(), q.value(2).toString().toLower(),
-                                                        q.value(3).toBool(), pk});
-                                   if (pk)
-                                       primaryKey << q.value(1).toString();
-                               });
+    Status status
+        = forEachRow(connection, QStringLiteral("PRAGMA table_info(%1)").arg(quoted), {}, [&](const QSqlQuery& q) {
+              const bool pk = q.value(5).toInt() > 0;
+              info.columns.append({q.value(1).toString(), q.value(2).toString().toLower(), q.value(3).toBool(), pk});
+              if (pk)
+                  primaryKey << q.value(1).toString();
+          });
     if (!status.isNull())
         return status;
 
@@ -168,24 +165,24 @@ Status inspectSqliteTable(Connection& connection, const QString& table, TableInf
         return status;
     for (IndexInfo& index : indexes) {
         status = forEachRow(connection, QStringLiteral("PRAGMA index_info(%1)").arg(quotedIdentifier(index.name)), {},
-                            [&](const QSqlQuery& q) { index.columns << q.value(2).toString(); });
+            [&](const QSqlQuery& q) { index.columns << q.value(2).toString(); });
         if (!status.isNull())
             return status;
     }
     // An INTEGER PRIMARY KEY is the rowid and has no index of its own.
-    const bool pkIndexed = std::any_of(indexes.cbegin(), indexes.cend(),
-                                       [&](const IndexInfo& index) { return index.columns == primaryKey; });
+    const bool pkIndexed = std::any_of(
+        indexes.cbegin(), indexes.cend(), [&](const IndexInfo& index) { return index.columns == primaryKey; });
     if (!primaryKey.isEmpty() && !pkIndexed)
         indexes.prepend({QStringLiteral("(primary key)"), primaryKey, true, false});
     info.indexes = indexes;
     info.checks = sqliteChecks(sql);
 
-    return forEachRow(connection, QStringLiteral("PRAGMA foreign_key_list(%1)").arg(quoted), {},
-                      [&](const QSqlQuery& q) {
-                          const QString column = q.value(3).toString();
-                          info.foreignKeys.append({sqliteForeignKeyName(sql, column), column, q.value(2).toString(),
-                                                   q.value(4).toString()});
-                      });
+    return forEachRow(
+        connection, QStringLiteral("PRAGMA foreign_key_list(%1)").arg(quoted), {}, [&](const QSqlQuery& q) {
+            const QString column = q.value(3).toString();
+            info.foreignKeys.append(
+                {sqliteForeignKeyName(sql, column), column, q.value(2).toString(), q.value(4).toString()});
+        });
 }
 
 } // namespace
@@ -202,7 +199,7 @@ const ColumnInfo* TableInfo::column(QStringView name) const
 bool TableInfo::isUnique(const QStringList& wanted) const
 {
     return std::any_of(indexes.cbegin(), indexes.cend(),
-                       [&](const IndexInfo& index) { return index.unique && !index.partial && index.columns == wanted; });
+        [&](const IndexInfo& index) { return index.unique && !index.partial && index.columns == wanted; });
 }
 
 bool TableInfo::hasIndexStartingWith(const QStringList& wanted) const
@@ -256,11 +253,10 @@ Expected<SchemaInfo> inspectSchema(Connection& connection)
     if (Status status = inspect(connection, messages, info.messages); !status.isNull())
         return status;
 
-    const auto hasMigrations =
-        connection.isPostgreSql()
+    const auto hasMigrations = connection.isPostgreSql()
         ? connection.scalar(QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {migrations})
-        : connection.scalar(QStringLiteral("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?"),
-                            {migrations});
+        : connection.scalar(
+            QStringLiteral("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?"), {migrations});
     if (!hasMigrations)
         return hasMigrations.error();
     info.hasMigrationsTable = hasMigrations->toBool();

@@ -110,8 +110,8 @@ QStringList splitSqlScript(const QString& script)
             continue;
         }
         if (c == u'$') {
-            const auto match =
-                dollarTag.match(script, i, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
+            const auto match = dollarTag.match(
+                script, i, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
             if (match.hasMatch() && (i == 0 || !isWordChar(script.at(i - 1)))) {
                 const QString delimiter = match.captured();
                 const qsizetype close = script.indexOf(delimiter, i + delimiter.size());

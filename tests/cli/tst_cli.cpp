@@ -24,7 +24,8 @@ struct Run {
     [[nodiscard]] QStringList errLines() const { return err.split(u'\n', Qt::SkipEmptyParts); }
 };
 
-Run runCli(const QStringList& arguments, const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
+Run runCli(
+    const QStringList& arguments, const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
     process.setProcessEnvironment(environment);
@@ -100,14 +101,13 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("code");
-        QTest::addRow("unknown command") << QStringList{QStringLiteral("doktor")} << QStringLiteral("[usage]");
-        QTest::addRow("unknown option") << QStringList{QStringLiteral("doctor"), QStringLiteral("--frobnicate")}
+        QTest::addRow("unknown command") << QStringList {QStringLiteral("doktor")} << QStringLiteral("[usage]");
+        QTest::addRow("unknown option") << QStringList {QStringLiteral("doctor"), QStringLiteral("--frobnicate")}
                                         << QStringLiteral("[usage]");
-        QTest::addRow("stray argument") << QStringList{QStringLiteral("migrate"), QStringLiteral("extra")}
+        QTest::addRow("stray argument") << QStringList {QStringLiteral("migrate"), QStringLiteral("extra")}
                                         << QStringLiteral("[usage]");
-        QTest::addRow("bad stale-after") << QStringList{QStringLiteral("doctor"), QStringLiteral("--stale-after"),
-                                                        QStringLiteral("soon")}
-                                         << QStringLiteral("[usage]");
+        QTest::addRow("bad stale-after") << QStringList {QStringLiteral("doctor"), QStringLiteral("--stale-after"),
+            QStringLiteral("soon")} << QStringLiteral("[usage]");
     }
 
     void usageErrorsExitTwoWithOneSentence()
@@ -127,8 +127,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("code");
         QTest::addRow("mysql") << QStringLiteral("mysql://root@localhost/db") << QStringLiteral("url.scheme");
         QTest::addRow("bare path") << QStringLiteral("/tmp/x.db") << QStringLiteral("url.scheme");
-        QTest::addRow("port out of range") << QStringLiteral("postgresql://u@localhost:99999/db")
-                                           << QStringLiteral("url.port");
+        QTest::addRow("port out of range")
+            << QStringLiteral("postgresql://u@localhost:99999/db") << QStringLiteral("url.port");
         QTest::addRow("sqlite with host") << QStringLiteral("sqlite://host/x.db") << QStringLiteral("url.sqlite_path");
         QTest::addRow("bad sslmode") << QStringLiteral("postgresql://u@localhost/db?sslmode=always")
                                      << QStringLiteral("url.option");
@@ -148,7 +148,8 @@ private Q_SLOTS:
             QVERIFY2(run.err.endsWith(QStringLiteral("[%1]\n").arg(code)), qPrintable(run.err));
             QVERIFY2(!run.err.contains(QStringLiteral(":p@")), "the password must not be printed");
 
-            const Run json = runCli({command, QStringLiteral("--db"), url, QStringLiteral("--json")}, quietEnvironment());
+            const Run json
+                = runCli({command, QStringLiteral("--db"), url, QStringLiteral("--json")}, quietEnvironment());
             QCOMPARE(json.exitCode, 2);
             const QJsonObject error = json.json().value(QStringLiteral("error")).toObject();
             QCOMPARE(error.value(QStringLiteral("code")).toString(), code);
@@ -160,8 +161,8 @@ private Q_SLOTS:
     {
         QTemporaryDir directory;
         const QString path = directory.filePath(QStringLiteral("absent.db"));
-        const Run run = runCli({QStringLiteral("doctor"), QStringLiteral("--db"), QStringLiteral("sqlite://") + path},
-                               quietEnvironment());
+        const Run run = runCli(
+            {QStringLiteral("doctor"), QStringLiteral("--db"), QStringLiteral("sqlite://") + path}, quietEnvironment());
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains(QStringLiteral("[db.not_found]")), qPrintable(run.err));
         QVERIFY(!QFile::exists(path));
@@ -183,12 +184,12 @@ private Q_SLOTS:
 
     void migrateThenDoctorIsClean()
     {
-        const Run migrate = runCli({QStringLiteral("migrate"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")},
-                                   quietEnvironment());
+        const Run migrate = runCli(
+            {QStringLiteral("migrate"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")}, quietEnvironment());
         QCOMPARE(migrate.exitCode, 0);
         QCOMPARE(migrate.json().value(QStringLiteral("version_before")).toInt(), 0);
         QCOMPARE(migrate.json().value(QStringLiteral("version_after")).toInt(),
-                 store::Migrator::latestVersion(m_database->backend()));
+            store::Migrator::latestVersion(m_database->backend()));
         QVERIFY(!migrate.json().value(QStringLiteral("applied")).toArray().isEmpty());
 
         const Run again = runCli({QStringLiteral("migrate"), QStringLiteral("--db"), dbUrl()}, quietEnvironment());
@@ -200,8 +201,8 @@ private Q_SLOTS:
         QVERIFY2(doctor.out.contains(QStringLiteral("passed")), qPrintable(doctor.out));
         QVERIFY(!doctor.out.contains(m_database->url().password()) || m_database->url().password().isEmpty());
 
-        const Run json = runCli({QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")},
-                                quietEnvironment());
+        const Run json = runCli(
+            {QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")}, quietEnvironment());
         QCOMPARE(json.exitCode, 0);
         QCOMPARE(json.json().value(QStringLiteral("summary")).toObject().value(QStringLiteral("errors")).toInt(), 0);
     }
@@ -213,26 +214,27 @@ private Q_SLOTS:
         QVERIFY(store::Migrator(*connection).migrate());
         const bool postgres = m_database->isPostgreSql();
         // A stale session is a warning: exit 0, but reported.
-        VOXTRACK_VERIFY_OK(connection->exec(
-            postgres ? QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, started_at, session_start) "
-                                      "VALUES ('old', 'u', now() - interval '3 days', now() - interval '3 days')")
-                     : QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, started_at, session_start) "
-                                      "VALUES ('old', 'u', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 days'), "
-                                      "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 days'))")));
+        VOXTRACK_VERIFY_OK(connection->exec(postgres
+                ? QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, started_at, session_start) "
+                                 "VALUES ('old', 'u', now() - interval '3 days', now() - interval '3 days')")
+                : QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, started_at, session_start) "
+                                 "VALUES ('old', 'u', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 days'), "
+                                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 days'))")));
         Run run = runCli({QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl()}, quietEnvironment());
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains(QStringLiteral("data.stale_active")), qPrintable(run.out));
         QVERIFY(run.out.contains(QStringLiteral("old")));
 
         // A message whose session is missing is an error: exit 1.
-        const QStringList orphan{
-            postgres ? QStringLiteral("SET session_replication_role = replica") : QStringLiteral("PRAGMA foreign_keys=OFF"),
+        const QStringList orphan {postgres ? QStringLiteral("SET session_replication_role = replica")
+                                           : QStringLiteral("PRAGMA foreign_keys=OFF"),
             QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content) "
                            "VALUES ('ghost', 'u', 'user', 'hello')"),
-            postgres ? QStringLiteral("SET session_replication_role = DEFAULT") : QStringLiteral("PRAGMA foreign_keys=ON")};
+            postgres ? QStringLiteral("SET session_replication_role = DEFAULT")
+                     : QStringLiteral("PRAGMA foreign_keys=ON")};
         VOXTRACK_VERIFY_OK(TestDatabase::execAll(*connection, orphan));
-        run = runCli({QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")},
-                     quietEnvironment());
+        run = runCli(
+            {QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--json")}, quietEnvironment());
         QCOMPARE(run.exitCode, 1);
         const QJsonObject json = run.json();
         QCOMPARE(json.value(QStringLiteral("summary")).toObject().value(QStringLiteral("errors")).toInt(), 1);
@@ -250,8 +252,8 @@ private Q_SLOTS:
         QVERIFY(found);
         // The stale-after option moves the line.
         run = runCli({QStringLiteral("doctor"), QStringLiteral("--db"), dbUrl(), QStringLiteral("--stale-after"),
-                      QStringLiteral("100")},
-                     quietEnvironment());
+                         QStringLiteral("100")},
+            quietEnvironment());
         QCOMPARE(run.exitCode, 1);
         QVERIFY(!run.out.contains(QStringLiteral("data.stale_active")));
     }

@@ -49,14 +49,15 @@ private Q_SLOTS:
         const auto parsed = parseRole(text);
         QVERIFY(!parsed.hasValue());
         QCOMPARE(parsed.error().code, QStringLiteral("role.invalid"));
-        QVERIFY2(parsed.error().message.contains(QStringLiteral("user, agent, system")),
-                 qPrintable(parsed.error().message));
+        QVERIFY2(
+            parsed.error().message.contains(QStringLiteral("user, agent, system")), qPrintable(parsed.error().message));
         QVERIFY2(parsed.error().message.contains(mentions), qPrintable(parsed.error().message));
     }
 
     void roleNamesAreTheCheckConstraintSet()
     {
-        QCOMPARE(roleNames(), (QStringList{QStringLiteral("user"), QStringLiteral("agent"), QStringLiteral("system")}));
+        QCOMPARE(
+            roleNames(), (QStringList {QStringLiteral("user"), QStringLiteral("agent"), QStringLiteral("system")}));
     }
 
     void endReasonsRoundTrip_data()

@@ -11,7 +11,7 @@ namespace voxtrack::test {
 store::Backend testBackend()
 {
     return qEnvironmentVariable("VOXTRACK_TEST_BACKEND") == u"postgres" ? store::Backend::PostgreSql
-                                                                         : store::Backend::Sqlite;
+                                                                        : store::Backend::Sqlite;
 }
 
 QString testBackendName()
@@ -25,8 +25,9 @@ Expected<std::unique_ptr<TestDatabase>> TestDatabase::create(store::Backend back
     if (backend == store::Backend::Sqlite) {
         database->m_directory = std::make_unique<QTemporaryDir>();
         if (!database->m_directory->isValid())
-            return Error{QStringLiteral("test.tmp"), QStringLiteral("Could not create a temporary directory.")};
-        auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + database->m_directory->filePath(QStringLiteral("test.db")));
+            return Error {QStringLiteral("test.tmp"), QStringLiteral("Could not create a temporary directory.")};
+        auto url = DatabaseUrl::parse(
+            QStringLiteral("sqlite://") + database->m_directory->filePath(QStringLiteral("test.db")));
         if (!url)
             return url.error();
         database->m_url = *url;
@@ -35,15 +36,15 @@ Expected<std::unique_ptr<TestDatabase>> TestDatabase::create(store::Backend back
 
     const QString adminText = qEnvironmentVariable("VOXTRACK_TEST_PG_URL");
     if (adminText.isEmpty()) {
-        return Error{QStringLiteral("test.no_postgres"),
-                     QStringLiteral("VOXTRACK_TEST_PG_URL is not set: run the tests through scripts/test, which starts "
-                                    "a throwaway PostgreSQL cluster, or point it at a server where you may create "
-                                    "databases.")};
+        return Error {QStringLiteral("test.no_postgres"),
+            QStringLiteral("VOXTRACK_TEST_PG_URL is not set: run the tests through scripts/test, which starts "
+                           "a throwaway PostgreSQL cluster, or point it at a server where you may create "
+                           "databases.")};
     }
     auto admin = DatabaseUrl::parse(adminText);
     if (!admin)
         return admin.error();
-    static std::atomic<int> counter{0};
+    static std::atomic<int> counter {0};
     database->m_postgresName = QStringLiteral("vt_%1_%2_%3")
                                    .arg(QCoreApplication::applicationName().remove(QStringLiteral("tst_")).left(20))
                                    .arg(QCoreApplication::applicationPid())

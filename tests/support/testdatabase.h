@@ -49,7 +49,7 @@ private:
 /// Declares `name` as a fresh TestDatabase, or fails the test with the reason.
 #define VOXTRACK_TEST_DATABASE(name)                                                                                   \
     auto name##Created = ::voxtrack::test::TestDatabase::create();                                                     \
-    QVERIFY2(name##Created.hasValue(), qPrintable(name##Created.errorText()));                                  \
+    QVERIFY2(name##Created.hasValue(), qPrintable(name##Created.errorText()));                                         \
     std::unique_ptr<::voxtrack::test::TestDatabase> name = std::move(*name##Created)
 
 /// Verifies a Status is success, printing its message otherwise.
