@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QStandardPaths>
 #include <QTextStream>
 
 #include <cstdio>
@@ -54,22 +53,13 @@ int fail(const Error& error, bool json)
     return ExitCannotRun;
 }
 
-QString defaultDatabaseUrl()
-{
-    const QString fromEnvironment = qEnvironmentVariable("VOXTRACK_DB");
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
-    const QString directory = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    return QStringLiteral("sqlite://") + QDir(directory).filePath(QStringLiteral("voxtrack.db"));
-}
-
 QCommandLineOption databaseOption()
 {
     return {{QStringLiteral("d"), QStringLiteral("db")},
         tr("Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or "
            "sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
-            .arg(defaultDatabaseUrl()),
-        tr("url"), defaultDatabaseUrl()};
+            .arg(DatabaseUrl::defaultLocation()),
+        tr("url"), DatabaseUrl::defaultLocation()};
 }
 
 QCommandLineOption jsonOption()

@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QCoreApplication>
 #include <QDir>
+#include <QStandardPaths>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
@@ -956,6 +957,15 @@ DatabaseUrl DatabaseUrl::withOption(const QString& key, const QString& value) co
         copy.m_options.append({key, value});
     }
     return copy;
+}
+
+QString DatabaseUrl::defaultLocation()
+{
+    const QString fromEnvironment = qEnvironmentVariable("VOXTRACK_DB");
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    const QString directory = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return QStringLiteral("sqlite://") + QDir(directory).filePath(QStringLiteral("voxtrack.db"));
 }
 
 } // namespace voxtrack

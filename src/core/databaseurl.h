@@ -33,6 +33,10 @@ public:
     ///   url.sqlite_path   sqlite: with a host, an empty path, or a bad mode
     [[nodiscard]] static Expected<DatabaseUrl> parse(const QString& text);
 
+    /// The database the programs use when none is named: $VOXTRACK_DB, else the SQLite file
+    /// voxtrack.db in the user's data directory (~/.local/share/voxtrack). Unparsed text.
+    [[nodiscard]] static QString defaultLocation();
+
     [[nodiscard]] Backend backend() const { return m_backend; }
     [[nodiscard]] bool isPostgreSql() const { return m_backend == Backend::PostgreSql; }
     [[nodiscard]] bool isSqlite() const { return m_backend == Backend::Sqlite; }
