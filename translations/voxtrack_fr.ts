@@ -1,4 +1,979 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
+<context>
+    <name>HealthPage</name>
+    <message>
+        <source>&amp;Database:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path/to/file.db or sqlite:relative.db</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>postgresql://user@host:5432/db or sqlite:///path/to/file.db</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the database, read-only (F5)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Run doctor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the doctor to check the database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a check to see its samples and hint.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Voxtrack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+Q</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;About Voxtrack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::DatabaseUrl</name>
+    <message>
+        <source>The port &quot;%1&quot; in the database URL is not a number from 1 to 65535: fix the port, or leave it out to use 5432.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>postgresql://user@host:5432/database (or postgres://…), sqlite::memory:, sqlite:relative/path.db or sqlite:///absolute/path.db</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the user name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the host</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the database name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an option name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the value of the option &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the SQLite file path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a space</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the control character U+%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has %1 in %2, which must be percent-encoded: write it as %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has a malformed percent-escape in the password: a % must be followed by two hexadecimal digits, so write a literal % as %25.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has the malformed percent-escape &quot;%1&quot; in %2: a % must be followed by two hexadecimal digits, so write a literal % as %25.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has an encoded NUL character (%2) in %1, which a database cannot use: remove it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has percent-escapes in %1 that are not UTF-8 text: encode other characters as UTF-8 bytes (é is %C3%A9).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The IPv6 address &quot;%1&quot; in the database URL is not valid: write hexadecimal groups separated by colons, as in [::1] or [2001:db8::5].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL lists several hosts (&quot;%1&quot;), which is not supported: give a single host.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The host &quot;%1&quot; in the database URL is not a valid host name: give a host name, an IPv4 address, an IPv6 address in brackets such as [::1], or a socket directory as ?host=/var/run/postgresql.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sslmode &quot;%1&quot; in the database URL is not valid: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The target_session_attrs &quot;%1&quot; in the database URL is not valid: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 &quot;%2&quot; in the database URL is not a whole number of seconds: give a number such as 10, or leave the option out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The keepalives &quot;%1&quot; in the database URL is not valid: use 1 to turn TCP keepalives on or 0 to turn them off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The option &quot;%1&quot; in the database URL has no value: write it as %1=value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The option &quot;%1&quot; appears more than once in the database URL: keep only one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL scheme &quot;%1&quot; is not supported: use %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has no scheme: start it with postgresql://, as in postgresql://user@host:5432/database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is a file path, not a database URL: write %2 to use it as an SQLite database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a database URL: use %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SQLite URL names the host &quot;%1&quot;, but an SQLite database is a local file: use three slashes for an absolute path (sqlite:///%2) or none for a relative one (sqlite:%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SQLite URL has no file path: write sqlite:///absolute/path.db, sqlite:relative/path.db, or sqlite::memory: for an in-memory database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SQLite path &quot;%1&quot; ends with &quot;/&quot;, so it names a directory: add the file name, as in %1voxtrack.db.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The option &quot;%1&quot; in the database URL is not supported for SQLite: the only option is mode (ro, rw or rwc).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SQLite mode &quot;%1&quot; in the database URL is not valid: use ro (read-only), rw (read-write) or rwc (read-write, created if missing).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL is empty: give one such as postgresql://user@host/database or sqlite:///path/to/file.db.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL must continue with &quot;//&quot; after &quot;%1:&quot;: write %1://host/database, or %1:///database for the local socket.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has an &quot;@&quot; after the host, which usually means the user name or password contains &quot;/&quot; or &quot;?&quot;: percent-encode them as %2F and %3F.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has more than one &quot;@&quot; before the host: if the user name or password contains &quot;@&quot;, write it as %40.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL opens an IPv6 address with &quot;[&quot; but never closes it: add the &quot;]&quot;, as in postgresql://[::1]:5432/database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database URL has &quot;%1&quot; after the IPv6 address [%2]: only a port may follow it, as in [%2]:5432.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The host &quot;%1&quot; in the database URL has more than one &quot;:&quot;: put an IPv6 address in brackets, as in postgresql://[::1]:5432/database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database name &quot;%1&quot; in the database URL contains &quot;/&quot;: give a single name after the host, writing a slash that belongs to the name as %2F.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The option &quot;%1&quot; in the database URL is not supported: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::EndReason</name>
+    <message>
+        <source>The end reason &quot;%1&quot; is not known: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::Role</name>
+    <message>
+        <source>The role &quot;%1&quot; is not allowed: use &quot;agent&quot; for the agent&apos;s replies (allowed roles: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The role is empty: use one of %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The role &quot;%1&quot; is not allowed: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::cli</name>
+    <message>
+        <source>Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or sqlite:relative.db. Default: $VOXTRACK_DB, else %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>url</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print the result as JSON for programs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected argument &quot;%1&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Creates the conversation tables, or brings them to the current schema version. An old database whose sessions are keyed by id only is upgraded: session_id is added and filled from id. Everything runs in one transaction: on failure nothing is changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is at schema version %2: nothing to do.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upgraded the old table shape: session_id filled from id, NOT NULL and UNIQUE.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Migrated %1 from schema version %2 to %3 (applied: %4).
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checks a conversation database, read-only, for the faults that break conversation tracking: a role outside user/agent/system, messages without their session, NULL session ids, sessions never ended, wrong durations and more. Exit code 0: no errors; 1: errors found; 2: could not run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An active session older than this many hours is stale (default 24).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seconds two timestamps or a duration may disagree by (default 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--stale-after takes a positive number of hours, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--tolerance takes a number of seconds of 0 or more, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create or upgrade the conversation tables</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check a database for conversation-tracking faults</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Usage: voxtrack-cli &lt;command&gt; [options]
+
+The headless harness for conversation-tracking backends.
+
+Commands:
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>
+Run voxtrack-cli &lt;command&gt; --help for a command&apos;s options.
+Exit codes: 0 done, 1 errors found, 2 could not run.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown command &quot;%1&quot;: run voxtrack-cli --help for the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::gui::HealthPage</name>
+    <message>
+        <source>%1, %2, %3, %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n note(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not checked</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked %1 (%2, schema version %3) in %4 ms.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The doctor could not run [%1].</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not checked: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Passed: nothing found.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 found, the first %2:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n found:</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Hint:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::gui::MainWindow</name>
+    <message>
+        <source>&amp;Health</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About Voxtrack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Voxtrack %1&lt;/h3&gt;&lt;p&gt;A monitoring and test harness for voice-agent backends that track conversations in a database: it checks the conversation_sessions and conversation_messages tables on PostgreSQL or SQLite for the faults that break tracking.&lt;/p&gt;&lt;p&gt;Qt %2 (built with Qt %3)&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::DoctorReportModel</name>
+    <message>
+        <source>Passed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not checked: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hint</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::DoctorRunner</name>
+    <message>
+        <source>The doctor run was cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::protocol</name>
+    <message>
+        <source>an empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 characters)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a string of 1 to %1 letters, digits, &quot;.&quot;, &quot;_&quot;, &quot;:&quot; or &quot;-&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 or null</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a string or null</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a non-empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; (16-bit little-endian mono PCM)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an integer from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an integer of at least 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an integer of at least 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a number of seconds of at least 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a UTC time with milliseconds such as &quot;2025-10-18T09:30:00.123Z&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a UUID such as &quot;0d5e2f4a-3c1b-5e6f-8a9b-1c2d3e4f5a6b&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>one of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The field &quot;role&quot; must be a string, not %1: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The %1 frame has no &quot;%2&quot; field: add it as %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The field &quot;%1&quot; of the %2 frame must be %3, not %4.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The frame is not valid JSON (%1 at byte %2): send one UTF-8 JSON object per text frame.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The frame is %1, not a JSON object: send one object with a &quot;type&quot; field per text frame.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The frame has no &quot;type&quot;: add one such as &quot;user.message&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The field &quot;type&quot; must be a string such as &quot;user.message&quot;, not %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The frame type %1 is not known: use one of %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The text frame is %1 bytes, more than the limit of %2 bytes: send a shorter message.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio %1 is still open: send audio.end for it before audio.start %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No audio is open for audio.end %1: send audio.start with that id before the PCM data.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio.end id %1 does not match the open audio %2: end %2 first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A binary frame of %1 bytes arrived with no audio open: send audio.start before the PCM data.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::store</name>
+    <message>
+        <source>the local socket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 refused the login of user &quot;%2&quot; (%3): check the user and password in the URL, PGPASSWORD or ~/.pgpass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 has no database &quot;%2&quot;: create it (createdb %2) or fix the database name in the URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The TLS connection to PostgreSQL at %1 failed (%2): check sslmode and the certificates in the URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not reach PostgreSQL at %1 (%2): start the server, or check the host and port in the URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not connect to PostgreSQL at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::store::Connection</name>
+    <message>
+        <source>The Qt SQL driver %1 is not installed: install the package %2 (scripts/setup does).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no SQLite database at %1: check the path, or create one with voxtrack-cli migrate --db %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The directory %1 for the SQLite database does not exist: create it or choose another path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not open the SQLite database %1 (%2): check that the file is a SQLite database and that you may read%3 it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and write</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file %1 is not a usable SQLite database (%2): check the path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL refused the session settings (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL refused a read-only session (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database rejected &quot;%1&quot;: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not begin a transaction: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not commit the transaction: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::store::Doctor</name>
+    <message>
+        <source>conversation_sessions has no session_id column (the old shape keyed by id)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run voxtrack-cli migrate: it adds session_id, fills it from id and makes it NOT NULL and UNIQUE.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tables or columns of the conversation schema are missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run voxtrack-cli migrate, or add the listed columns.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>conversation_messages.role has no check constraint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add CONSTRAINT conversation_messages_role_check CHECK (role IN (&apos;user&apos;, &apos;agent&apos;, &apos;system&apos;)).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the role check does not allow exactly user, agent and system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace the constraint with CHECK (role IN (&apos;user&apos;, &apos;agent&apos;, &apos;system&apos;)); agent replies are &apos;agent&apos;, never &apos;assistant&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the role check was added NOT VALID: existing rows were never checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fix the rows data.role_invalid lists, then ALTER TABLE conversation_messages VALIDATE CONSTRAINT &lt;name&gt;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>conversation_messages.session_id has no foreign key to conversation_sessions(session_id)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add CONSTRAINT conversation_messages_session_id_fkey FOREIGN KEY (session_id) REFERENCES conversation_sessions (session_id), after removing orphan messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a session_id column accepts NULL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill the NULLs (from id for sessions), then ALTER COLUMN session_id SET NOT NULL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>conversation_sessions.session_id is not unique</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add CONSTRAINT conversation_sessions_session_id_key UNIQUE (session_id); the foreign key from messages needs it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>required columns accept NULL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make the listed columns NOT NULL once data.null_required is clean.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>conversation_messages.message_id is not unique</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create a unique index on message_id: it is the key that keeps retried writes from doubling messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no index on conversation_messages (session_id, created_at) or (session_id, seq)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CREATE INDEX ON conversation_messages (session_id, created_at): reading a conversation scans the table without it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the tracking columns (message_count, end_reason, message_id, seq) are missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run voxtrack-cli migrate to add them; until then the checks that need them are not run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>messages with a role other than user, agent or system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UPDATE conversation_messages SET role = &apos;agent&apos; WHERE role = &apos;assistant&apos;; find the writer that sends the wrong role.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>messages whose session does not exist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session insert failed or came after its messages: write the session first (one ordered queue), then delete or re-parent these messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rows with a NULL or empty session_id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill session_id (sessions: from id, as voxtrack-cli migrate does) or delete the rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rows with NULL in a required column</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill the missing user_id, role, content or created_at, or delete the rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>session_id values used by more than one session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge or delete the duplicates, then make session_id UNIQUE.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>message_id values stored more than once</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A retried write was stored twice: delete the extra copies and make message_id UNIQUE.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sessions with an end time that are still marked active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session end must set is_active = false in the same update as ended_at.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>inactive sessions without an end time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session end must set ended_at and session_end with is_active = false.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sessions still active long after they started (never ended)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End sessions when the socket goes (close, error or ping timeout); a server start closes leftovers with end_reason &apos;recovered&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended sessions whose duration_seconds is missing or disagrees with ended_at - started_at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compute duration_seconds from the stored started_at and ended_at, in the same update.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>session_start and started_at disagree</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write both columns from one timestamp.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>session_end and ended_at disagree</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>messages created outside their session&apos;s start and end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stamp messages with the server&apos;s clock when they arrive, and end the session after its last message.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sessions whose message_count differs from their stored messages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Messages were lost or written after the session ended: compare the server&apos;s journal, then recount.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::store::Migrator</name>
+    <message>
+        <source>The database %1 is open read-only: migrations need write access; drop ?mode=ro from the URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database is at schema version %1, newer than this program&apos;s %2: use a newer Voxtrack.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Migration %1 (%2) differs from the one applied to this database: migrations are never edited once released; restore the file or add a new migration.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Migration %1 (%2) failed, nothing was changed: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1 Run voxtrack-cli doctor on the database to see the rows at fault.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n session(s) without user_id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n session(s) with a NULL id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n message(s) belonging to no session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n message(s) with a role other than user, agent or system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n message(s) without content</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The old table shape (sessions keyed by id) cannot be upgraded, nothing was changed: it holds %1. Run voxtrack-cli doctor on it to see them, fix or delete them, then migrate again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
 </TS>
