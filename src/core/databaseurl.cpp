@@ -961,7 +961,7 @@ DatabaseUrl DatabaseUrl::withOption(const QString& key, const QString& value) co
 
 QString DatabaseUrl::defaultLocation()
 {
-    const QString fromEnvironment = qEnvironmentVariable("VOXTRACK_DB");
+    QString fromEnvironment = qEnvironmentVariable("VOXTRACK_DB");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
     const QString directory = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);

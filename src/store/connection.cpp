@@ -187,8 +187,8 @@ Expected<std::unique_ptr<Connection>> Connection::open(const DatabaseUrl& url, A
     return std::unique_ptr<Connection>(new Connection(db, url, access));
 }
 
-Connection::Connection(QSqlDatabase database, DatabaseUrl url, Access access)
-    : m_database(std::move(database))
+Connection::Connection(const QSqlDatabase& database, DatabaseUrl url, Access access)
+    : m_database(database)
     , m_url(std::move(url))
     , m_access(access)
 {
@@ -263,7 +263,7 @@ Status Connection::beginTransaction()
 Status Connection::commit()
 {
     if (!m_database.commit()) {
-        const Error error {QStringLiteral("db.query"),
+        Error error {QStringLiteral("db.query"),
             tr("Could not commit the transaction: %1.").arg(serverWords(m_database.lastError()))};
         m_database.rollback();
         return error;

@@ -54,7 +54,7 @@ public:
     void rollback();
 
 private:
-    Connection(QSqlDatabase database, DatabaseUrl url, Access access);
+    Connection(const QSqlDatabase& database, DatabaseUrl url, Access access);
 
     QSqlDatabase m_database;
     DatabaseUrl m_url;

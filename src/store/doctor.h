@@ -33,7 +33,7 @@ struct CheckResult {
 };
 
 struct DoctorOptions {
-    qint64 staleAfterSeconds = 24 * 3600; ///< an active session older than this is stale
+    qint64 staleAfterSeconds = qint64(24) * 3600; ///< an active session older than this is stale
     double toleranceSeconds = 1.0; ///< allowed disagreement between timestamps and durations
     int sampleLimit = 5;
 };
