@@ -71,15 +71,15 @@ public:
     {
         const std::pair<QSqlQuery*, QString> statements[] = {
             {&m_insertSession,
-             QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, session_start, started_at, "
-                            "is_active, metadata) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (session_id) DO NOTHING")},
+                QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, session_start, started_at, "
+                               "is_active, metadata) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (session_id) DO NOTHING")},
             {&m_insertMessage,
-             QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content, audio_url, "
-                            "metadata, created_at, message_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                            "ON CONFLICT (message_id) DO NOTHING")},
+                QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content, audio_url, "
+                               "metadata, created_at, message_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT (message_id) DO NOTHING")},
             {&m_endSession,
-             QStringLiteral("UPDATE conversation_sessions SET session_end = ?, ended_at = ?, duration_seconds = ?, "
-                            "is_active = 0, message_count = ?, end_reason = ? WHERE session_id = ?")},
+                QStringLiteral("UPDATE conversation_sessions SET session_end = ?, ended_at = ?, duration_seconds = ?, "
+                               "is_active = 0, message_count = ?, end_reason = ? WHERE session_id = ?")},
         };
         for (const auto& [query, sql] : statements) {
             if (!query->prepare(sql))
@@ -134,25 +134,24 @@ private:
     {
         for (const StartSession* s : groups.starts) {
             const QString time = sqliteTime(s->startedAt);
-            if (Status status = exec(m_insertSession, {s->sessionId, s->userId, time, time,
-                                                       QString::fromUtf8(compactJson(s->metadata))});
+            if (Status status = exec(m_insertSession,
+                    {s->sessionId, s->userId, time, time, QString::fromUtf8(compactJson(s->metadata))});
                 !status.isNull())
                 return status;
         }
         for (const MessageRecord* m : groups.messages) {
             if (Status status = exec(m_insertMessage,
-                                     {m->sessionId, nullableText(m->userId), roleName(m->role), m->content,
-                                      nullableText(m->audioUrl),
-                                      m->metadata.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
-                                                            : QVariant(QString::fromUtf8(compactJson(m->metadata))),
-                                      sqliteTime(m->createdAt), m->messageId.toString(QUuid::WithoutBraces), m->seq});
+                    {m->sessionId, nullableText(m->userId), roleName(m->role), m->content, nullableText(m->audioUrl),
+                        m->metadata.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                                              : QVariant(QString::fromUtf8(compactJson(m->metadata))),
+                        sqliteTime(m->createdAt), m->messageId.toString(QUuid::WithoutBraces), m->seq});
                 !status.isNull())
                 return status;
         }
         for (const EndSession* e : groups.ends) {
             const QString time = sqliteTime(e->endedAt);
-            if (Status status = exec(m_endSession, {time, time, e->durationSeconds(), e->messageCount,
-                                                    endReasonName(e->reason), e->sessionId});
+            if (Status status = exec(m_endSession,
+                    {time, time, e->durationSeconds(), e->messageCount, endReasonName(e->reason), e->sessionId});
                 !status.isNull())
                 return status;
         }
@@ -255,8 +254,7 @@ public:
 
     Expected<QStringList> recoverOpenSessions() override
     {
-        PGresult* result = PQexec(
-            m_pg,
+        PGresult* result = PQexec(m_pg,
             "WITH open AS (SELECT s.session_id, s.started_at, COALESCE(max(m.created_at), s.started_at) AS t, "
             "count(m.id) AS n FROM conversation_sessions s LEFT JOIN conversation_messages m "
             "ON m.session_id = s.session_id WHERE s.is_active GROUP BY s.session_id, s.started_at) "
@@ -309,8 +307,8 @@ private:
         QVarLengthArray<const char*, 12> values;
         for (const QByteArray& param : params)
             values.append(param.constData());
-        PGresult* result =
-            PQexecParams(m_pg, sql, int(values.size()), nullptr, values.constData(), nullptr, nullptr, 0);
+        PGresult* result
+            = PQexecParams(m_pg, sql, int(values.size()), nullptr, values.constData(), nullptr, nullptr, 0);
         Status status = check(result, what);
         if (status.isNull())
             PQclear(result);
@@ -390,15 +388,16 @@ private:
                           "metadata, created_at, message_id, seq) SELECT * FROM unnest($1::text[], $2::text[], "
                           "$3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::uuid[], "
                           "$9::int[]) ON CONFLICT (message_id) DO NOTHING",
-                          {sessions.finish(), users.finish(), roles.finish(), contents.finish(), audio.finish(),
-                           metadata.finish(), times.finish(), ids.finish(), seqs.finish()},
-                          "insert messages");
+            {sessions.finish(), users.finish(), roles.finish(), contents.finish(), audio.finish(), metadata.finish(),
+                times.finish(), ids.finish(), seqs.finish()},
+            "insert messages");
     }
 
     Status copyMessages(const QList<const MessageRecord*>& messages)
     {
-        PGresult* result = PQexec(m_pg, "COPY conversation_messages (session_id, user_id, role, content, audio_url, "
-                                        "metadata, created_at, message_id, seq) FROM STDIN");
+        PGresult* result = PQexec(m_pg,
+            "COPY conversation_messages (session_id, user_id, role, content, audio_url, "
+            "metadata, created_at, message_id, seq) FROM STDIN");
         if (Status status = check(result, "copy messages"); !status.isNull())
             return status;
         PQclear(result);
@@ -424,11 +423,10 @@ private:
             appendCopyField(buffer, m->messageId.toByteArray(QUuid::WithoutBraces), false);
             appendCopyField(buffer, QByteArray::number(m->seq), true);
         }
-        if (PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1
-            || PQputCopyEnd(m_pg, nullptr) != 1) {
+        if (PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1 || PQputCopyEnd(m_pg, nullptr) != 1) {
             return {QStringLiteral("db.connection"),
-                    tr("Writing to PostgreSQL failed (copy messages): %1.")
-                        .arg(QString::fromUtf8(PQerrorMessage(m_pg)).trimmed())};
+                tr("Writing to PostgreSQL failed (copy messages): %1.")
+                    .arg(QString::fromUtf8(PQerrorMessage(m_pg)).trimmed())};
         }
         Status status;
         while (PGresult* end = PQgetResult(m_pg)) {
@@ -458,9 +456,9 @@ Expected<std::unique_ptr<BatchWriter>> BatchWriter::create(store::Connection& co
     }
     const QVariant handle = connection.database().driver()->handle();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0) {
-        return Error{QStringLiteral("db.driver"),
-                     tr("The PostgreSQL driver does not expose its libpq connection: Voxtrack needs the QPSQL "
-                        "driver built against libpq.")};
+        return Error {QStringLiteral("db.driver"),
+            tr("The PostgreSQL driver does not expose its libpq connection: Voxtrack needs the QPSQL "
+               "driver built against libpq.")};
     }
     PGconn* pg = *static_cast<PGconn* const*>(handle.constData());
     return std::unique_ptr<BatchWriter>(std::make_unique<PostgresBatchWriter>(connection, pg, path));

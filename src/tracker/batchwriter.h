@@ -30,8 +30,8 @@ public:
     virtual ~BatchWriter() = default;
 
     /// A writer for the connection's backend.
-    [[nodiscard]] static Expected<std::unique_ptr<BatchWriter>> create(store::Connection& connection,
-                                                                       PostgresPath path = PostgresPath::Copy);
+    [[nodiscard]] static Expected<std::unique_ptr<BatchWriter>> create(
+        store::Connection& connection, PostgresPath path = PostgresPath::Copy);
 
     /// Writes commands in one transaction, all or nothing. With idempotent, rows already in
     /// the database (a batch retried after an unknown outcome, or replayed from the journal)

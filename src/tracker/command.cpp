@@ -43,8 +43,8 @@ QDateTime fromMs(const QCborValue& value)
 Error corrupt(const char* what)
 {
     return {QStringLiteral("journal.corrupt"),
-            QStringLiteral("A journal record is damaged (%1): the journal file was changed or truncated.")
-                .arg(QLatin1String(what))};
+        QStringLiteral("A journal record is damaged (%1): the journal file was changed or truncated.")
+            .arg(QLatin1String(what))};
 }
 
 } // namespace
@@ -98,8 +98,8 @@ Expected<Command> decodeCommand(QByteArrayView bytes)
     const QCborMap map = value.toMap();
     switch (map.value(KeyKind).toInteger()) {
     case KindStart:
-        return Command(StartSession{map.value(KeySessionId).toString(), map.value(KeyUserId).toString(),
-                                    fromMs(map.value(KeyStartedAt)), map.value(KeyMetadata).toMap().toJsonObject()});
+        return Command(StartSession {map.value(KeySessionId).toString(), map.value(KeyUserId).toString(),
+            fromMs(map.value(KeyStartedAt)), map.value(KeyMetadata).toMap().toJsonObject()});
     case KindMessage: {
         MessageRecord m;
         m.sessionId = map.value(KeySessionId).toString();
@@ -116,15 +116,14 @@ Expected<Command> decodeCommand(QByteArrayView bytes)
         m.seq = map.value(KeySeq).toInteger();
         if (m.sessionId.isEmpty() || m.messageId.isNull())
             return corrupt("message keys");
-        return Command(TrackMessage{m});
+        return Command(TrackMessage {m});
     }
     case KindEnd: {
         const qint64 reason = map.value(KeyReason).toInteger(-1);
         if (reason < 0 || reason > int(EndReason::Recovered))
             return corrupt("end reason");
-        return Command(EndSession{map.value(KeySessionId).toString(), fromMs(map.value(KeyStartedAt)),
-                                  fromMs(map.value(KeyEndedAt)), int(map.value(KeyMessageCount).toInteger()),
-                                  EndReason(reason)});
+        return Command(EndSession {map.value(KeySessionId).toString(), fromMs(map.value(KeyStartedAt)),
+            fromMs(map.value(KeyEndedAt)), int(map.value(KeyMessageCount).toInteger()), EndReason(reason)});
     }
     default:
         return corrupt("kind");

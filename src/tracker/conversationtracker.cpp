@@ -78,6 +78,7 @@ Status ConversationTracker::start()
             return journal.error();
         m_journal = std::move(*journal);
         m_position = m_journal->checkpoint();
+        m_writtenOffset.store(m_position);
         m_recoveryEnd = m_journal->endOffset();
         if (m_recoveryEnd > m_position)
             qCInfo(lcTracker).noquote() << "replaying" << (m_recoveryEnd - m_position)
@@ -122,7 +123,8 @@ bool ConversationTracker::stop(int timeoutMs)
     if (!drained) {
         const quint64 left = target - persistedTicket();
         if (m_journal)
-            qCWarning(lcTracker) << left << "commands were not written before the stop; the journal keeps them for "
+            qCWarning(lcTracker) << left
+                                 << "commands were not written before the stop; the journal keeps them for "
                                     "the next start";
         else
             qCCritical(lcTracker) << left << "commands were not written before the stop and are lost (no journal)";
@@ -133,16 +135,16 @@ bool ConversationTracker::stop(int timeoutMs)
 Expected<quint64> ConversationTracker::enqueueLocked(Command command)
 {
     if (m_acceptingStopped) {
-        return Error{QStringLiteral("tracker.stopped"),
-                     tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
+        return Error {QStringLiteral("tracker.stopped"),
+            tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
     }
-    if (!m_journal && m_nextTicket - 1 - m_persistedTicket.load(std::memory_order_relaxed)
-            >= quint64(m_options.memoryLimit)) {
+    if (!m_journal
+        && m_nextTicket - 1 - m_persistedTicket.load(std::memory_order_relaxed) >= quint64(m_options.memoryLimit)) {
         m_metrics.countError(QStringLiteral("tracker.overloaded"));
-        return Error{QStringLiteral("tracker.overloaded"),
-                     tr("The database is behind by %1 messages and there is no journal to hold more: try again "
-                        "later, or run the server with a journal.")
-                         .arg(m_options.memoryLimit)};
+        return Error {QStringLiteral("tracker.overloaded"),
+            tr("The database is behind by %1 messages and there is no journal to hold more: try again "
+               "later, or run the server with a journal.")
+                .arg(m_options.memoryLimit)};
     }
     const quint64 ticket = m_nextTicket++;
     m_incoming.push_back({ticket, -1, -1, std::move(command)});
@@ -151,40 +153,39 @@ Expected<quint64> ConversationTracker::enqueueLocked(Command command)
     return ticket;
 }
 
-Expected<quint64> ConversationTracker::startSession(const QString& sessionId, const QString& userId,
-                                                    const QJsonObject& metadata)
+Expected<StartedSession> ConversationTracker::startSession(
+    const QString& sessionId, const QString& userId, const QJsonObject& metadata)
 {
     if (sessionId.isEmpty() || userId.isEmpty()) {
-        return Error{QStringLiteral("tracker.invalid"),
-                     tr("A session needs a session id and a user id: neither may be empty.")};
+        return Error {
+            QStringLiteral("tracker.invalid"), tr("A session needs a session id and a user id: neither may be empty.")};
     }
     const QDateTime now = nowUtc();
     std::lock_guard lock(m_mutex);
     if (m_sessions.contains(sessionId)) {
-        return Error{QStringLiteral("tracker.session_exists"),
-                     tr("The session %1 is already open: use a new session id.").arg(sessionId)};
+        return Error {QStringLiteral("tracker.session_exists"),
+            tr("The session %1 is already open: use a new session id.").arg(sessionId)};
     }
-    auto ticket = enqueueLocked(StartSession{sessionId, userId, now, metadata});
-    if (ticket) {
-        m_sessions.insert(sessionId, SessionState{userId, now, 1, 0, {}});
-        m_metrics.sessionsStarted.fetch_add(1, std::memory_order_relaxed);
-    }
-    return ticket;
+    auto ticket = enqueueLocked(StartSession {sessionId, userId, now, metadata});
+    if (!ticket)
+        return ticket.error();
+    m_sessions.insert(sessionId, SessionState {userId, now, 1, 0, {}});
+    m_metrics.sessionsStarted.fetch_add(1, std::memory_order_relaxed);
+    return StartedSession {now, *ticket};
 }
 
 Expected<TrackedMessage> ConversationTracker::trackMessage(const QString& sessionId, Role role, const QString& content,
-                                                           const QString& audioUrl, const QJsonObject& metadata,
-                                                           const QUuid& messageId)
+    const QString& audioUrl, const QJsonObject& metadata, const QUuid& messageId)
 {
     const QDateTime now = nowUtc();
     const QUuid id = messageId.isNull() ? randomUuid() : messageId;
     std::lock_guard lock(m_mutex);
     const auto session = m_sessions.find(sessionId);
     if (session == m_sessions.end()) {
-        return Error{QStringLiteral("tracker.unknown_session"),
-                     tr("There is no open session %1: start the session before its messages, and send nothing "
-                        "after its end.")
-                         .arg(sessionId)};
+        return Error {QStringLiteral("tracker.unknown_session"),
+            tr("There is no open session %1: start the session before its messages, and send nothing "
+               "after its end.")
+                .arg(sessionId)};
     }
     if (const auto known = session->messages.constFind(id); known != session->messages.cend()) {
         TrackedMessage again = *known;
@@ -201,10 +202,10 @@ Expected<TrackedMessage> ConversationTracker::trackMessage(const QString& sessio
     record.createdAt = now;
     record.messageId = id;
     record.seq = session->nextSeq;
-    auto ticket = enqueueLocked(TrackMessage{std::move(record)});
+    auto ticket = enqueueLocked(TrackMessage {std::move(record)});
     if (!ticket)
         return ticket.error();
-    const TrackedMessage tracked{id, session->nextSeq, now, *ticket, false};
+    const TrackedMessage tracked {id, session->nextSeq, now, *ticket, false};
     ++session->nextSeq;
     ++session->messageCount;
     session->messages.insert(id, tracked);
@@ -218,18 +219,17 @@ Expected<EndedSession> ConversationTracker::endSession(const QString& sessionId,
     std::lock_guard lock(m_mutex);
     const auto session = m_sessions.find(sessionId);
     if (session == m_sessions.end()) {
-        return Error{QStringLiteral("tracker.unknown_session"),
-                     tr("There is no open session %1 to end: it was never started or has ended already.")
-                         .arg(sessionId)};
+        return Error {QStringLiteral("tracker.unknown_session"),
+            tr("There is no open session %1 to end: it was never started or has ended already.").arg(sessionId)};
     }
     if (now < session->startedAt)
         now = session->startedAt;
-    EndSession end{sessionId, session->startedAt, now, session->messageCount, reason};
+    EndSession end {sessionId, session->startedAt, now, session->messageCount, reason};
     const double duration = end.durationSeconds();
     auto ticket = enqueueLocked(std::move(end));
     if (!ticket)
         return ticket.error();
-    EndedSession ended{session->startedAt, now, duration, session->messageCount, *ticket};
+    EndedSession ended {session->startedAt, now, duration, session->messageCount, *ticket};
     m_sessions.erase(session);
     m_metrics.sessionsEnded.fetch_add(1, std::memory_order_relaxed);
     return ended;
@@ -261,14 +261,14 @@ quint64 ConversationTracker::queueDepth() const
 
 qint64 ConversationTracker::journalPendingBytes() const
 {
-    return m_journal ? m_journal->pendingBytes() : 0;
+    return m_journal ? std::max<qint64>(0, m_journal->endOffset() - m_writtenOffset.load()) : 0;
 }
 
 bool ConversationTracker::waitForPersisted(quint64 ticket, int timeoutMs) const
 {
     std::unique_lock lock(m_persistedMutex);
-    return m_persistedWake.wait_for(lock, std::chrono::milliseconds(timeoutMs),
-                                    [&] { return m_persistedTicket.load() >= ticket; });
+    return m_persistedWake.wait_for(
+        lock, std::chrono::milliseconds(timeoutMs), [&] { return m_persistedTicket.load() >= ticket; });
 }
 
 void ConversationTracker::journalLoop()
@@ -367,8 +367,8 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
     if (!m_journal) {
         std::unique_lock lock(m_mutex);
         if (m_incoming.empty()) {
-            m_accepted.wait_for(lock, std::chrono::milliseconds(100),
-                                [&] { return !m_incoming.empty() || m_stopThreads.load(); });
+            m_accepted.wait_for(
+                lock, std::chrono::milliseconds(100), [&] { return !m_incoming.empty() || m_stopThreads.load(); });
         }
         if (!m_incoming.empty() && m_incoming.size() < maxBatch && !m_stopThreads.load())
             m_accepted.wait_for(lock, delay, [&] { return m_incoming.size() >= maxBatch || m_stopThreads.load(); });
@@ -396,7 +396,8 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
             m_writerWake.wait_for(lock, std::chrono::milliseconds(100), ready);
         if (!replaying && !m_toWrite.empty() && m_toWrite.front().offset == m_position) {
             if (m_toWrite.size() < maxBatch && !m_stopThreads.load())
-                m_writerWake.wait_for(lock, delay, [&] { return m_toWrite.size() >= maxBatch || m_stopThreads.load(); });
+                m_writerWake.wait_for(
+                    lock, delay, [&] { return m_toWrite.size() >= maxBatch || m_stopThreads.load(); });
             qint64 expected = m_position;
             while (!m_toWrite.empty() && batch.size() < maxBatch && m_toWrite.front().offset == expected) {
                 expected = m_toWrite.front().next;
@@ -427,8 +428,8 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
             continue;
         }
         // Tickets from an earlier run mean nothing to this one's listeners.
-        const quint64 ticket =
-            record.offset < m_recoveryEnd ? 0 : qFromLittleEndian<quint64>(record.payload.constData());
+        const quint64 ticket
+            = record.offset < m_recoveryEnd ? 0 : qFromLittleEndian<quint64>(record.payload.constData());
         batch.push_back({ticket, record.offset, record.next, std::move(*command)});
     }
     if (batch.empty() && !records->isEmpty()) {
@@ -514,6 +515,7 @@ void ConversationTracker::afterCommit(const std::vector<Pending>& batch)
 
     if (m_journal) {
         m_position = batch.back().next;
+        m_writtenOffset.store(m_position);
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (now - m_lastCheckpointMs >= 200 || m_stopThreads.load()) {
             if (Status status = m_journal->setCheckpoint(m_position); !status.isNull())
@@ -547,7 +549,8 @@ void ConversationTracker::logIndicators(const std::vector<Pending>& batch) const
                         << "Saved " << roleName(c.message.role) << " message for session " << c.message.sessionId;
                 else
                     qCInfo(lcTracker).noquote().nospace()
-                        << "Ended session " << c.sessionId << " (duration: " << QString::number(c.durationSeconds(), 'f', 1)
+                        << "Ended session " << c.sessionId
+                        << " (duration: " << QString::number(c.durationSeconds(), 'f', 1)
                         << "s, messages: " << c.messageCount << ", reason: " << endReasonName(c.reason) << ')';
             },
             pending.command);
@@ -574,8 +577,8 @@ void ConversationTracker::writerLoop()
                 }
                 if (!recovered->isEmpty()) {
                     m_metrics.sessionsRecovered.fetch_add(quint64(recovered->size()));
-                    qCInfo(lcTracker).noquote() << "Closed" << recovered->size()
-                                                << "session(s) left open by an earlier run as 'recovered'";
+                    qCInfo(lcTracker).noquote()
+                        << "Closed" << recovered->size() << "session(s) left open by an earlier run as 'recovered'";
                     Q_EMIT sessionsRecovered(*recovered);
                 }
             }

@@ -49,6 +49,12 @@ struct TrackedMessage {
     bool duplicate = false; ///< the same message_id was tracked before: nothing new was queued
 };
 
+/// What startSession() stamped on the session.
+struct StartedSession {
+    QDateTime startedAt;
+    quint64 ticket = 0;
+};
+
 /// What endSession() stamped on the end.
 struct EndedSession {
     QDateTime startedAt;
@@ -89,12 +95,12 @@ public:
     bool stop(int timeoutMs);
 
     /// Error codes: tracker.invalid, tracker.session_exists, tracker.stopped, tracker.overloaded.
-    Expected<quint64> startSession(const QString& sessionId, const QString& userId, const QJsonObject& metadata = {});
+    Expected<StartedSession> startSession(
+        const QString& sessionId, const QString& userId, const QJsonObject& metadata = {});
     /// messageId defaults to a new random UUID; the same messageId twice is tracked once.
     /// Error codes: tracker.invalid, tracker.unknown_session, tracker.stopped, tracker.overloaded.
     Expected<TrackedMessage> trackMessage(const QString& sessionId, Role role, const QString& content,
-                                          const QString& audioUrl = {}, const QJsonObject& metadata = {},
-                                          const QUuid& messageId = {});
+        const QString& audioUrl = {}, const QJsonObject& metadata = {}, const QUuid& messageId = {});
     /// Error codes: tracker.unknown_session, tracker.stopped, tracker.overloaded.
     Expected<EndedSession> endSession(const QString& sessionId, EndReason reason);
 
@@ -165,13 +171,14 @@ private:
     mutable std::mutex m_writerMutex;
     std::condition_variable m_writerWake;
     std::deque<Pending> m_toWrite;
-    qint64 m_position = 0; ///< journal offset of the next command to write
+    qint64 m_position = 0; ///< journal offset of the next command to write (writer thread)
+    std::atomic<qint64> m_writtenOffset {0}; ///< m_position, readable from any thread
     qint64 m_recoveryEnd = 0; ///< journal offset where this run's commands begin
 
-    std::atomic<bool> m_stopThreads{false};
-    std::atomic<quint64> m_durableTicket{0};
-    std::atomic<quint64> m_persistedTicket{0};
-    std::atomic<quint64> m_lastAcceptedTicket{0};
+    std::atomic<bool> m_stopThreads {false};
+    std::atomic<quint64> m_durableTicket {0};
+    std::atomic<quint64> m_persistedTicket {0};
+    std::atomic<quint64> m_lastAcceptedTicket {0};
     mutable std::mutex m_persistedMutex;
     mutable std::condition_variable m_persistedWake;
 

@@ -10,7 +10,6 @@
 #include <QtEndian>
 
 #include <array>
-
 #include <unistd.h>
 
 namespace voxtrack::tracker {
@@ -28,14 +27,14 @@ QString tr(const char* text)
 Error fileError(const QString& path, const QString& reason)
 {
     return {QStringLiteral("journal.open"),
-            tr("The journal file %1 cannot be used (%2): check that the journal directory is writable and has "
-               "space.")
-                .arg(path, reason)};
+        tr("The journal file %1 cannot be used (%2): check that the journal directory is writable and has "
+           "space.")
+            .arg(path, reason)};
 }
 
 constexpr std::array<quint32, 256> makeCrcTable()
 {
-    std::array<quint32, 256> table{};
+    std::array<quint32, 256> table {};
     for (quint32 i = 0; i < 256; ++i) {
         quint32 c = i;
         for (int k = 0; k < 8; ++k)
@@ -60,8 +59,8 @@ quint32 crc32c(QByteArrayView data)
 Expected<std::unique_ptr<Journal>> Journal::open(const QString& directory, qint64 segmentBytes)
 {
     if (!QDir().mkpath(directory)) {
-        return Error{QStringLiteral("journal.open"),
-                     tr("Could not create the journal directory %1: choose a writable directory.").arg(directory)};
+        return Error {QStringLiteral("journal.open"),
+            tr("Could not create the journal directory %1: choose a writable directory.").arg(directory)};
     }
     std::unique_ptr<Journal> journal(new Journal);
     journal->m_directory = QDir(directory).absolutePath();
@@ -98,9 +97,9 @@ Status Journal::recover()
         m_checkpoint = QString::fromLatin1(checkpointFile.readAll()).trimmed().toLongLong(&ok);
         if (!ok || m_checkpoint < 0) {
             return {QStringLiteral("journal.corrupt"),
-                    tr("The journal checkpoint in %1 is damaged: move the journal directory aside to start "
-                       "afresh (its unwritten messages would be lost).")
-                        .arg(m_directory)};
+                tr("The journal checkpoint in %1 is damaged: move the journal directory aside to start "
+                   "afresh (its unwritten messages would be lost).")
+                    .arg(m_directory)};
         }
     }
 
@@ -138,9 +137,9 @@ Status Journal::recover()
     m_end = last->first + position;
     if (m_checkpoint > m_end) {
         return {QStringLiteral("journal.corrupt"),
-                tr("The journal checkpoint in %1 lies past the journal's end: move the journal directory aside to "
-                   "start afresh.")
-                    .arg(m_directory)};
+            tr("The journal checkpoint in %1 lies past the journal's end: move the journal directory aside to "
+               "start afresh.")
+                .arg(m_directory)};
     }
     m_writeStart = last->first;
     m_writeFile = std::make_unique<QFile>(last->second);
@@ -223,7 +222,7 @@ Expected<QList<Journal::Record>> Journal::read(qint64 offset, int maxCount) cons
     while (records.size() < maxCount && offset < m_end) {
         auto segment = m_segments.upper_bound(offset);
         if (segment == m_segments.begin())
-            return Error{QStringLiteral("journal.corrupt"), tr("No journal segment holds offset %1.").arg(offset)};
+            return Error {QStringLiteral("journal.corrupt"), tr("No journal segment holds offset %1.").arg(offset)};
         --segment;
         QFile file(segment->second);
         if (!file.open(QIODevice::ReadOnly))
@@ -235,12 +234,12 @@ Expected<QList<Journal::Record>> Journal::read(qint64 offset, int maxCount) cons
         while (records.size() < maxCount && offset < segmentEnd) {
             const QByteArray header = file.read(headerBytes);
             if (header.size() != headerBytes)
-                return Error{QStringLiteral("journal.corrupt"), tr("A journal record header is cut short.")};
+                return Error {QStringLiteral("journal.corrupt"), tr("A journal record header is cut short.")};
             const quint32 length = qFromLittleEndian<quint32>(header.constData());
             const quint32 crc = qFromLittleEndian<quint32>(header.constData() + 4);
             QByteArray payload = file.read(length);
             if (payload.size() != qsizetype(length) || crc32c(payload) != crc)
-                return Error{QStringLiteral("journal.corrupt"), tr("A journal record fails its checksum.")};
+                return Error {QStringLiteral("journal.corrupt"), tr("A journal record fails its checksum.")};
             const qint64 after = offset + headerBytes + length;
             records.append({offset, after, std::move(payload)});
             offset = after;

@@ -31,8 +31,8 @@ public:
 
     /// Opens the journal in directory, creating the directory if needed. Error codes:
     /// journal.open (the directory or a file cannot be used), journal.corrupt.
-    [[nodiscard]] static Expected<std::unique_ptr<Journal>> open(const QString& directory,
-                                                                 qint64 segmentBytes = 64 * 1024 * 1024);
+    [[nodiscard]] static Expected<std::unique_ptr<Journal>> open(
+        const QString& directory, qint64 segmentBytes = 64 * 1024 * 1024);
     ~Journal();
 
     [[nodiscard]] QString directory() const { return m_directory; }

@@ -27,24 +27,24 @@ public:
 private:
     QList<double> m_bounds;
     std::unique_ptr<std::atomic<quint64>[]> m_buckets; ///< one per bound, then +Inf
-    std::atomic<quint64> m_count{0};
-    std::atomic<quint64> m_sumMicros{0}; ///< sum × 10⁶, kept as an integer for atomic adds
+    std::atomic<quint64> m_count {0};
+    std::atomic<quint64> m_sumMicros {0}; ///< sum × 10⁶, kept as an integer for atomic adds
 };
 
 /// What the tracker counts. Everything is safe to read from any thread.
 struct TrackerMetrics {
     TrackerMetrics();
 
-    std::atomic<quint64> sessionsStarted{0};
-    std::atomic<quint64> sessionsEnded{0};
-    std::atomic<quint64> sessionsRecovered{0};
-    std::atomic<quint64> messagesReceived{0};
-    std::atomic<quint64> messagesPersisted{0};
-    std::atomic<quint64> commandsPersisted{0};
-    std::atomic<quint64> batches{0};
-    std::atomic<quint64> writeRetries{0};
-    std::atomic<quint64> deadLettered{0};
-    std::atomic<int> databaseUp{0};
+    std::atomic<quint64> sessionsStarted {0};
+    std::atomic<quint64> sessionsEnded {0};
+    std::atomic<quint64> sessionsRecovered {0};
+    std::atomic<quint64> messagesReceived {0};
+    std::atomic<quint64> messagesPersisted {0};
+    std::atomic<quint64> commandsPersisted {0};
+    std::atomic<quint64> batches {0};
+    std::atomic<quint64> writeRetries {0};
+    std::atomic<quint64> deadLettered {0};
+    std::atomic<int> databaseUp {0};
     BucketHistogram batchRows;
     BucketHistogram writeSeconds;
 

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+#include "server/connectionworker.h"
+
+#include "server/agent.h"
+#include "server/jwt.h"
+#include "server/logging.h"
+#include "tracker/conversationtracker.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QTcpSocket>
+#include <QUrlQuery>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace voxtrack::server {
+
+namespace {
+
+constexpr qsizetype maxHttpHead = 16 * 1024;
+
+QByteArray httpResponse(int status, const QByteArray& reason, const QByteArray& contentType, const QByteArray& body)
+{
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\nContent-Type: " + contentType
+        + "\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
+}
+
+QByteArray jsonError(const QString& code, const QString& message)
+{
+    return QJsonDocument(QJsonObject {{QStringLiteral("code"), code}, {QStringLiteral("message"), message}})
+               .toJson(QJsonDocument::Compact)
+        + '\n';
+}
+
+QString newSessionId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+} // namespace
+
+ConnectionWorker::ConnectionWorker(const ServerOptions& options, tracker::ConversationTracker* tracker,
+    std::shared_ptr<const Agent> agent, const ConversationServer* server, ServerCounters* counters)
+    : m_options(options)
+    , m_tracker(tracker)
+    , m_agent(std::move(agent))
+    , m_server(server)
+    , m_counters(counters)
+{
+}
+
+ConnectionWorker::~ConnectionWorker()
+{
+    qDeleteAll(m_connections);
+}
+
+void ConnectionWorker::initialize()
+{
+    m_webSockets = new QWebSocketServer(
+        QStringLiteral("voxtrackd/%1").arg(QStringLiteral(VOXTRACK_VERSION)), QWebSocketServer::NonSecureMode, this);
+    connect(m_webSockets, &QWebSocketServer::newConnection, this, &ConnectionWorker::onWebSocket);
+    m_pingTimer = new QTimer(this);
+    m_pingTimer->setInterval(std::max(50, std::min(m_options.pingIntervalMs, m_options.idleTimeoutMs / 3)));
+    connect(m_pingTimer, &QTimer::timeout, this, &ConnectionWorker::pingAll);
+    m_pingTimer->start();
+    connect(m_tracker, &tracker::ConversationTracker::durable, this, &ConnectionWorker::onDurable);
+    connect(m_tracker, &tracker::ConversationTracker::persisted, this, &ConnectionWorker::onPersisted);
+}
+
+void ConnectionWorker::takeDescriptor(qintptr descriptor)
+{
+    auto* socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    if (m_closing) {
+        socket->write(httpResponse(503, "Service Unavailable", "application/json",
+            jsonError(
+                QStringLiteral("server.shutting_down"), tr("The server is shutting down: connect again later."))));
+        socket->disconnectFromHost();
+        return;
+    }
+    m_counters->connections.fetch_add(1, std::memory_order_relaxed);
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { sniff(socket); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    // A client that connects and says nothing is dropped.
+    QTimer::singleShot(10'000, socket, [socket] {
+        if (socket->property("voxtrack.sniffed").isNull())
+            socket->abort();
+    });
+}
+
+void ConnectionWorker::sniff(QTcpSocket* socket)
+{
+    const QByteArray head = socket->peek(maxHttpHead);
+    const qsizetype end = head.indexOf("\r\n\r\n");
+    if (end < 0) {
+        if (head.size() >= maxHttpHead) {
+            socket->write(
+                httpResponse(431, "Request Header Fields Too Large", "text/plain", "request head too large\n"));
+            socket->disconnectFromHost();
+        }
+        return; // wait for the rest of the head
+    }
+    socket->setProperty("voxtrack.sniffed", true);
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+
+    const QList<QByteArray> lines = head.left(end).split('\n');
+    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+    const QByteArray method = requestLine.value(0);
+    const QByteArray target = requestLine.value(1);
+    const QByteArray path = target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?'));
+    bool upgrade = false;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0 && line.left(colon).trimmed().toLower() == "upgrade"
+            && line.mid(colon + 1).trimmed().toLower() == "websocket")
+            upgrade = true;
+    }
+    if (upgrade && path == QByteArrayView(protocol::conversationPath)) {
+        disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        m_webSockets->handleConnection(socket);
+        return;
+    }
+    socket->read(end + 4);
+    if (path == QByteArrayView(protocol::conversationPath)) {
+        socket->write(httpResponse(426, "Upgrade Required", "application/json",
+            jsonError(QStringLiteral("http.upgrade_required"),
+                tr("This endpoint speaks WebSocket: connect with ws://…%1.").arg(protocol::conversationPath))));
+        socket->disconnectFromHost();
+        return;
+    }
+    serveHttp(socket, method, path);
+}
+
+void ConnectionWorker::serveHttp(QTcpSocket* socket, const QByteArray& method, const QByteArray& path)
+{
+    QByteArray response;
+    if (method != "GET" && method != "HEAD") {
+        response = httpResponse(405, "Method Not Allowed", "application/json",
+            jsonError(QStringLiteral("http.method"), tr("Only GET is served here.")));
+    } else if (path == "/healthz") {
+        response = httpResponse(200, "OK", "application/json", m_server->healthText());
+    } else if (path == "/metrics") {
+        response = httpResponse(200, "OK", "text/plain; version=0.0.4; charset=utf-8", m_server->metricsText());
+    } else if (path.startsWith("/audio/")) {
+        response = httpResponse(404, "Not Found", "application/json",
+            jsonError(
+                QStringLiteral("audio.not_found"), tr("No audio is stored under %1.").arg(QString::fromUtf8(path))));
+    } else {
+        response = httpResponse(404, "Not Found", "application/json",
+            jsonError(QStringLiteral("http.not_found"),
+                tr("Nothing is served at %1: the endpoints are %2, /healthz and /metrics.")
+                    .arg(QString::fromUtf8(path), protocol::conversationPath)));
+    }
+    if (method == "HEAD")
+        response.truncate(response.indexOf("\r\n\r\n") + 4);
+    socket->write(response);
+    socket->disconnectFromHost();
+}
+
+void ConnectionWorker::onWebSocket()
+{
+    while (QWebSocket* socket = m_webSockets->nextPendingConnection()) {
+        socket->setParent(this);
+        socket->setMaxAllowedIncomingMessageSize(
+            quint64(std::max<qsizetype>(m_options.maxFrameBytes, 1024)) * 4 + 4096);
+        const QNetworkRequest request = socket->request();
+        const QUrlQuery query(socket->requestUrl());
+
+        QString userId;
+        if (m_options.noAuth) {
+            userId = query.queryItemValue(QStringLiteral("user_id"), QUrl::FullyDecoded);
+            if (userId.isEmpty()) {
+                refuse(socket, protocol::codes::authMissing,
+                    tr("No user: this server runs without authentication, so add ?user_id=<id> to the URL."),
+                    protocol::CloseUnauthorized);
+                continue;
+            }
+        } else {
+            const QString token = bearerToken(request.rawHeader("Authorization"));
+            if (token.isEmpty()) {
+                refuse(socket, protocol::codes::authMissing,
+                    tr("No credentials: send the header \"Authorization: Bearer <token>\" with a token signed with "
+                       "the server's secret."),
+                    protocol::CloseUnauthorized);
+                continue;
+            }
+            const auto claims = verifyJwt(token.toUtf8(), m_options.tokenSecret);
+            if (!claims) {
+                refuse(socket, claims.error().code, claims.error().message, protocol::CloseUnauthorized);
+                continue;
+            }
+            userId = claims->sub;
+        }
+
+        QJsonObject metadata;
+        const QString metadataText = query.queryItemValue(QStringLiteral("metadata"), QUrl::FullyDecoded);
+        if (!metadataText.isEmpty()) {
+            QJsonParseError error;
+            const QJsonDocument document = QJsonDocument::fromJson(metadataText.toUtf8(), &error);
+            if (!document.isObject()) {
+                refuse(socket, QStringLiteral("session.bad_metadata"),
+                    tr("The metadata query parameter is not a JSON object: send ?metadata= with a URL-encoded "
+                       "object such as {\"channel\":\"web\"}."),
+                    1008);
+                continue;
+            }
+            metadata = document.object();
+        }
+
+        if (m_counters->activeSessions.fetch_add(1) >= m_options.maxSessions) {
+            m_counters->activeSessions.fetch_sub(1);
+            refuse(socket, protocol::codes::serverBusy,
+                tr("The server holds its maximum of %1 sessions: try again later.").arg(m_options.maxSessions),
+                protocol::CloseTryAgainLater);
+            continue;
+        }
+
+        auto* connection = new Connection;
+        connection->socket = socket;
+        connection->sessionId = newSessionId();
+        connection->userId = userId;
+        connection->wantsPersisted = query.queryItemValue(QStringLiteral("persisted")) == u"1";
+        connection->lastActivity.start();
+
+        const auto started = m_tracker->startSession(connection->sessionId, userId, metadata);
+        if (!started) {
+            m_counters->activeSessions.fetch_sub(1);
+            delete connection;
+            refuse(socket, QStringLiteral("server.unavailable"), started.error().message, protocol::CloseTryAgainLater);
+            continue;
+        }
+        quint64 ticket = started->ticket;
+        const QDateTime startedAt = started->startedAt;
+        const QString prompt = m_agent->systemPrompt();
+        if (!prompt.isEmpty()) {
+            if (const auto system = m_tracker->trackMessage(connection->sessionId, Role::System, prompt))
+                ticket = system->ticket;
+        }
+        m_connections.insert(socket, connection);
+        connect(socket, &QWebSocket::textMessageReceived, this,
+            [this, connection](const QString& text) { onText(connection, text); });
+        connect(socket, &QWebSocket::binaryMessageReceived, this,
+            [this, connection](const QByteArray& data) { onBinary(connection, data); });
+        connect(socket, &QWebSocket::pong, this, [connection] { connection->lastActivity.restart(); });
+        connect(socket, &QWebSocket::disconnected, this, [this, socket] { onDisconnected(socket); });
+        hold(m_untilDurable, ticket, socket,
+            protocol::encode(protocol::SessionStarted {connection->sessionId, userId, startedAt, protocol::version}));
+    }
+}
+
+void ConnectionWorker::refuse(QWebSocket* socket, const QString& code, const QString& message, quint16 closeCode)
+{
+    m_server->countError(code);
+    qCInfo(lcServer).noquote() << "refused a connection from" << socket->peerAddress().toString() << code;
+    sendNow(socket, protocol::encode(protocol::makeError(code, message)));
+    socket->close(QWebSocketProtocol::CloseCode(closeCode), code);
+    connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+}
+
+void ConnectionWorker::sendNow(QWebSocket* socket, const QByteArray& frame)
+{
+    if (socket && socket->state() == QAbstractSocket::ConnectedState)
+        socket->sendTextMessage(QString::fromUtf8(frame));
+}
+
+void ConnectionWorker::sendError(QWebSocket* socket, const QString& code, const QString& message, const QString& ref)
+{
+    m_server->countError(code);
+    m_counters->framesRejected.fetch_add(1, std::memory_order_relaxed);
+    sendNow(socket, protocol::encode(protocol::makeError(code, message, ref)));
+}
+
+void ConnectionWorker::hold(
+    std::deque<Held>& queue, quint64 ticket, QWebSocket* socket, QByteArray frame, quint16 closeCode)
+{
+    queue.push_back({ticket, socket, std::move(frame), closeCode});
+    release(queue,
+        &queue == &m_untilDurable ? std::max(m_durable, m_tracker->durableTicket())
+                                  : std::max(m_persisted, m_tracker->persistedTicket()));
+}
+
+void ConnectionWorker::release(std::deque<Held>& queue, quint64 upTo)
+{
+    // Tickets from one worker are taken in order, so each queue is sorted by ticket.
+    while (!queue.empty() && queue.front().ticket <= upTo) {
+        Held held = std::move(queue.front());
+        queue.pop_front();
+        if (!held.socket)
+            continue;
+        sendNow(held.socket, held.frame);
+        if (held.closeCode)
+            held.socket->close(QWebSocketProtocol::CloseCode(held.closeCode));
+    }
+}
+
+void ConnectionWorker::onDurable(quint64 ticket)
+{
+    m_durable = std::max(m_durable, ticket);
+    release(m_untilDurable, m_durable);
+}
+
+void ConnectionWorker::onPersisted(quint64 ticket)
+{
+    m_persisted = std::max(m_persisted, ticket);
+    release(m_untilPersisted, m_persisted);
+}
+
+void ConnectionWorker::onText(Connection* connection, const QString& text)
+{
+    connection->lastActivity.restart();
+    m_counters->framesReceived.fetch_add(1, std::memory_order_relaxed);
+    QWebSocket* socket = connection->socket;
+    protocol::ParsedClientFrame parsed = protocol::parseClientFrame(QStringView(text), m_options.maxFrameBytes);
+    if (!parsed.ok()) {
+        sendError(socket, parsed.error.code, parsed.error.message, parsed.error.ref);
+        return;
+    }
+    if (connection->ended) {
+        QString ref;
+        std::visit(
+            [&](const auto& frame) {
+                using T = std::decay_t<decltype(frame)>;
+                if constexpr (!std::is_same_v<T, protocol::SessionEnd>)
+                    ref = frame.id;
+            },
+            *parsed.frame);
+        sendError(socket, protocol::codes::sessionEnded,
+            tr("This session has ended and takes no more frames: open a new connection for a new session."), ref);
+        return;
+    }
+    std::visit(
+        [&](auto& frame) {
+            using T = std::decay_t<decltype(frame)>;
+            if constexpr (std::is_same_v<T, protocol::UserMessage>) {
+                trackUserText(connection, frame.id, frame.role, frame.content, frame.metadata);
+            } else if constexpr (std::is_same_v<T, protocol::AudioStart>) {
+                const protocol::ErrorFrame error = connection->audio.start(frame);
+                if (!error.isNull())
+                    sendError(socket, error.code, error.message, error.ref);
+            } else if constexpr (std::is_same_v<T, protocol::AudioEnd>) {
+                const protocol::ErrorFrame error = connection->audio.end(frame);
+                if (!error.isNull()) {
+                    sendError(socket, error.code, error.message, error.ref);
+                    return;
+                }
+                trackUserText(connection, frame.id, Role::User, frame.transcript, QJsonObject {});
+            } else {
+                endSession(connection, EndReason::ClientClosed, true);
+            }
+        },
+        *parsed.frame);
+}
+
+void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
+{
+    connection->lastActivity.restart();
+    m_counters->framesReceived.fetch_add(1, std::memory_order_relaxed);
+    const protocol::ErrorFrame error = connection->audio.binary(data.size());
+    if (!error.isNull())
+        sendError(connection->socket, error.code, error.message, error.ref);
+}
+
+void ConnectionWorker::trackUserText(
+    Connection* connection, const QString& id, Role role, const QString& content, const QJsonObject& metadata)
+{
+    QWebSocket* socket = connection->socket;
+    const auto tracked = m_tracker->trackMessage(
+        connection->sessionId, role, content, QString(), metadata, protocol::messageIdFor(connection->sessionId, id));
+    if (!tracked) {
+        const QString code = tracked.error().code == u"tracker.overloaded" ? QStringLiteral("server.overloaded")
+            : tracked.error().code == u"tracker.stopped"                   ? QStringLiteral("server.shutting_down")
+                                                                           : tracked.error().code;
+        sendError(socket, code, tracked.error().message, id);
+        return;
+    }
+    hold(m_untilDurable, tracked->ticket, socket,
+        protocol::encode(protocol::MessageAck {id, tracked->seq, tracked->messageId}));
+    if (connection->wantsPersisted)
+        hold(m_untilPersisted, tracked->ticket, socket,
+            protocol::encode(protocol::MessagePersisted {id, tracked->messageId}));
+    if (role == Role::User && !tracked->duplicate)
+        scheduleReply(connection, id, content);
+}
+
+void ConnectionWorker::scheduleReply(Connection* connection, const QString& replyTo, const QString& text)
+{
+    const auto reply = m_agent->reply(AgentTurn {connection->sessionId, connection->userId, text, replyTo});
+    if (!reply)
+        return;
+    QElapsedTimer since;
+    since.start();
+    QPointer<QWebSocket> socket = connection->socket;
+    const QString sessionId = connection->sessionId;
+    QTimer::singleShot(std::max(0, reply->delayMs), this, [this, socket, sessionId, replyTo, reply = *reply, since] {
+        if (!socket)
+            return;
+        Connection* open = m_connections.value(socket.data());
+        if (!open || open->ended || open->sessionId != sessionId)
+            return;
+        const QString id = QStringLiteral("agent-%1").arg(++open->agentReplies);
+        const QJsonObject metadata {
+            {QStringLiteral("reply_to"), replyTo}, {QStringLiteral("reply_latency_ms"), qint64(since.elapsed())}};
+        const auto tracked = m_tracker->trackMessage(
+            sessionId, Role::Agent, reply.content, reply.audioUrl, metadata, protocol::messageIdFor(sessionId, id));
+        if (!tracked)
+            return;
+        hold(m_untilDurable, tracked->ticket, socket,
+            protocol::encode(
+                protocol::AgentMessage {id, reply.content, reply.audioUrl, replyTo, tracked->seq, tracked->createdAt}));
+    });
+}
+
+void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool notify)
+{
+    if (connection->ended)
+        return;
+    connection->ended = true;
+    m_counters->activeSessions.fetch_sub(1);
+    const auto ended = m_tracker->endSession(connection->sessionId, reason);
+    if (!ended) {
+        qCWarning(lcServer).noquote() << ended.error().message;
+        return;
+    }
+    if (notify && connection->socket) {
+        const quint16 closeCode = reason == EndReason::ServerShutdown ? quint16(QWebSocketProtocol::CloseCodeGoingAway)
+                                                                      : quint16(QWebSocketProtocol::CloseCodeNormal);
+        hold(m_untilDurable, ended->ticket, connection->socket,
+            protocol::encode(
+                protocol::SessionEnded {connection->sessionId, ended->durationSeconds, ended->messageCount, reason}),
+            closeCode);
+    }
+}
+
+void ConnectionWorker::onDisconnected(QWebSocket* socket)
+{
+    Connection* connection = m_connections.take(socket);
+    if (connection) {
+        endSession(connection, connection->timedOut ? EndReason::Timeout : EndReason::ClientClosed, false);
+        delete connection;
+    }
+    socket->deleteLater();
+}
+
+void ConnectionWorker::pingAll()
+{
+    for (Connection* connection : std::as_const(m_connections)) {
+        if (!connection->socket || connection->ended)
+            continue;
+        if (connection->lastActivity.elapsed() > m_options.idleTimeoutMs) {
+            qCInfo(lcServer).noquote() << "session" << connection->sessionId << "silent for"
+                                       << connection->lastActivity.elapsed() << "ms: dropping it";
+            connection->timedOut = true;
+            connection->socket->abort();
+            continue;
+        }
+        connection->socket->ping();
+    }
+}
+
+quint64 ConnectionWorker::endAllSessions()
+{
+    m_closing = true;
+    for (Connection* connection : std::as_const(m_connections))
+        endSession(connection, EndReason::ServerShutdown, true);
+    return m_tracker->lastTicket();
+}
+
+void ConnectionWorker::closeAll()
+{
+    onDurable(m_tracker->durableTicket());
+    for (Connection* connection : std::as_const(m_connections)) {
+        if (connection->socket && connection->socket->state() == QAbstractSocket::ConnectedState)
+            connection->socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+    }
+    m_pingTimer->stop();
+}
+
+} // namespace voxtrack::server

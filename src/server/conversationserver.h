@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/error.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QUrl>
+
+#include <atomic>
+#include <memory>
+
+class QTcpServer;
+class QThread;
+
+namespace voxtrack::tracker {
+class ConversationTracker;
+}
+
+namespace voxtrack::server {
+
+class Agent;
+class ConnectionWorker;
+
+struct ServerOptions {
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8787; ///< 0 picks a free port
+    /// HS256 secret for bearer tokens; empty with noAuth false refuses every connection.
+    QByteArray tokenSecret;
+    bool noAuth = false; ///< identity from ?user_id= instead of a token
+    qsizetype maxFrameBytes = 65536;
+    int maxSessions = 10'000;
+    int pingIntervalMs = 15'000; ///< how often idle connections are pinged
+    int idleTimeoutMs = 45'000; ///< a connection silent this long (no frame, no pong) is dropped: end_reason timeout
+    int workerThreads = 0; ///< threads serving connections; 0: one per core
+};
+
+/// Counters of the server itself (the tracker has its own), readable from any thread.
+struct ServerCounters {
+    std::atomic<quint64> connections {0};
+    std::atomic<quint64> framesReceived {0};
+    std::atomic<quint64> framesRejected {0};
+    std::atomic<int> activeSessions {0};
+};
+
+/// The voxtrackd endpoint: WebSocket protocol v1 on /v1/conversation, and plain HTTP beside it
+/// on the same port (/healthz, /metrics; /audio/ is reserved). Connections are spread over
+/// worker threads, each serving its sockets in its own event loop; every conversation is
+/// tracked through the ConversationTracker, whose durable() and persisted() tickets decide
+/// when acknowledgements and replies go out: a client is told "ack" only for a message the
+/// journal holds.
+class ConversationServer : public QObject {
+    Q_OBJECT
+
+public:
+    ConversationServer(ServerOptions options, tracker::ConversationTracker* tracker, std::shared_ptr<const Agent> agent,
+        QObject* parent = nullptr);
+    ~ConversationServer() override;
+
+    /// Starts listening. Error code: server.listen.
+    Status listen();
+    /// ws://host:port/v1/conversation
+    [[nodiscard]] QUrl conversationUrl() const;
+    /// http://host:port
+    [[nodiscard]] QUrl httpUrl() const;
+    [[nodiscard]] quint16 port() const;
+
+    /// Stops accepting, ends every open session with end_reason server_shutdown (the clients get
+    /// session.ended and a close) and waits up to timeoutMs for the workers to finish.
+    void shutdown(int timeoutMs);
+
+    [[nodiscard]] const ServerCounters& counters() const { return *m_counters; }
+    /// The /metrics page: Prometheus text format 0.0.4.
+    [[nodiscard]] QByteArray metricsText() const;
+    /// The /healthz body.
+    [[nodiscard]] QByteArray healthText() const;
+
+    /// Counts an error code for /metrics (frame errors, auth failures, …). Thread-safe.
+    void countError(const QString& code) const;
+
+private:
+    void acceptDescriptor(qintptr descriptor);
+
+    ServerOptions m_options;
+    tracker::ConversationTracker* m_tracker;
+    std::shared_ptr<const Agent> m_agent;
+    std::unique_ptr<ServerCounters> m_counters;
+    QTcpServer* m_listener = nullptr;
+    QList<QThread*> m_threads;
+    QList<ConnectionWorker*> m_workers;
+    int m_nextWorker = 0;
+    struct ErrorCounts;
+    std::unique_ptr<ErrorCounts> m_errors;
+};
+
+} // namespace voxtrack::server
