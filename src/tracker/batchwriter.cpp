@@ -455,10 +455,13 @@ Expected<std::unique_ptr<BatchWriter>> BatchWriter::create(store::Connection& co
         return std::unique_ptr<BatchWriter>(std::move(writer));
     }
     const QVariant handle = connection.database().driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0) {
+    // QPSQL hands out its PGconn* (a typedef of pg_conn*; the meta type may carry either name).
+    const char* type = handle.typeName();
+    if (!handle.isValid() || (qstrcmp(type, "PGconn*") != 0 && qstrcmp(type, "pg_conn*") != 0)) {
         return Error {QStringLiteral("db.driver"),
-            tr("The PostgreSQL driver does not expose its libpq connection: Voxtrack needs the QPSQL "
-               "driver built against libpq.")};
+            tr("The PostgreSQL driver does not expose its libpq connection (it hands out \"%1\"): Voxtrack "
+               "needs Qt's QPSQL driver built against libpq.")
+                .arg(QLatin1String(type ? type : "nothing"))};
     }
     PGconn* pg = *static_cast<PGconn* const*>(handle.constData());
     return std::unique_ptr<BatchWriter>(std::make_unique<PostgresBatchWriter>(connection, pg, path));

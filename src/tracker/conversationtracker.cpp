@@ -61,6 +61,7 @@ ConversationTracker::ConversationTracker(TrackerOptions options, QObject* parent
 {
     m_options.maxBatch = std::max(1, m_options.maxBatch);
     m_options.memoryLimit = std::max(m_options.maxBatch, m_options.memoryLimit);
+    m_connectDelayMs = std::max(1, m_options.retryInitialMs);
 }
 
 ConversationTracker::~ConversationTracker()
@@ -564,10 +565,12 @@ void ConversationTracker::writerLoop()
         if (!m_recovered && (!m_journal || m_position >= m_recoveryEnd)) {
             // Everything of earlier runs is in: close what they left open, before this run writes.
             if (!m_writer && !connectWriter()) {
-                if (!sleepUnlessStopping(m_options.retryInitialMs))
+                if (!sleepUnlessStopping(m_connectDelayMs))
                     break;
+                m_connectDelayMs = std::min(m_connectDelayMs * 2, m_options.retryMaxMs);
                 continue;
             }
+            m_connectDelayMs = m_options.retryInitialMs;
             if (m_options.recoverOpenSessions) {
                 auto recovered = m_writer->writer->recoverOpenSessions();
                 if (!recovered) {

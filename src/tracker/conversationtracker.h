@@ -185,6 +185,7 @@ private:
     // Writer-thread state.
     std::unique_ptr<WriterConnection> m_writer;
     bool m_recovered = false;
+    int m_connectDelayMs = 50;
     qint64 m_lastCheckpointMs = 0;
 
     QThread* m_journalThread = nullptr;
