@@ -293,8 +293,17 @@ void ConnectionWorker::release(std::deque<Held>& queue, quint64 upTo)
         if (!held.socket)
             continue;
         sendNow(held.socket, held.frame);
-        if (held.closeCode)
-            held.socket->close(QWebSocketProtocol::CloseCode(held.closeCode));
+        if (held.closeCode) {
+            // Close on the next turn of the event loop, so frames already read from the socket
+            // (a message right behind session.end) still get their answer first.
+            QMetaObject::invokeMethod(
+                held.socket,
+                [socket = held.socket, code = held.closeCode] {
+                    if (socket)
+                        socket->close(QWebSocketProtocol::CloseCode(code));
+                },
+                Qt::QueuedConnection);
+        }
     }
 }
 
@@ -448,7 +457,9 @@ void ConnectionWorker::onDisconnected(QWebSocket* socket)
 
 void ConnectionWorker::pingAll()
 {
-    for (Connection* connection : std::as_const(m_connections)) {
+    // abort() may remove the connection at once (onDisconnected): walk a copy.
+    const QList<Connection*> connections = m_connections.values();
+    for (Connection* connection : connections) {
         if (!connection->socket || connection->ended)
             continue;
         if (connection->lastActivity.elapsed() > m_options.idleTimeoutMs) {
@@ -465,7 +476,8 @@ void ConnectionWorker::pingAll()
 quint64 ConnectionWorker::endAllSessions()
 {
     m_closing = true;
-    for (Connection* connection : std::as_const(m_connections))
+    const QList<Connection*> connections = m_connections.values();
+    for (Connection* connection : connections)
         endSession(connection, EndReason::ServerShutdown, true);
     return m_tracker->lastTicket();
 }
@@ -473,7 +485,8 @@ quint64 ConnectionWorker::endAllSessions()
 void ConnectionWorker::closeAll()
 {
     onDurable(m_tracker->durableTicket());
-    for (Connection* connection : std::as_const(m_connections)) {
+    const QList<Connection*> connections = m_connections.values();
+    for (Connection* connection : connections) {
         if (connection->socket && connection->socket->state() == QAbstractSocket::ConnectedState)
             connection->socket->close(QWebSocketProtocol::CloseCodeGoingAway);
     }

@@ -133,12 +133,16 @@ bool ConversationTracker::stop(int timeoutMs)
     return drained;
 }
 
+Error ConversationTracker::stoppedError()
+{
+    return {QStringLiteral("tracker.stopped"),
+            tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
+}
+
 Expected<quint64> ConversationTracker::enqueueLocked(Command command)
 {
-    if (m_acceptingStopped) {
-        return Error {QStringLiteral("tracker.stopped"),
-            tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
-    }
+    if (m_acceptingStopped)
+        return stoppedError();
     if (!m_journal
         && m_nextTicket - 1 - m_persistedTicket.load(std::memory_order_relaxed) >= quint64(m_options.memoryLimit)) {
         m_metrics.countError(QStringLiteral("tracker.overloaded"));
@@ -163,6 +167,8 @@ Expected<StartedSession> ConversationTracker::startSession(
     }
     const QDateTime now = nowUtc();
     std::lock_guard lock(m_mutex);
+    if (m_acceptingStopped)
+        return stoppedError();
     if (m_sessions.contains(sessionId)) {
         return Error {QStringLiteral("tracker.session_exists"),
             tr("The session %1 is already open: use a new session id.").arg(sessionId)};
@@ -179,8 +185,14 @@ Expected<TrackedMessage> ConversationTracker::trackMessage(const QString& sessio
     const QString& audioUrl, const QJsonObject& metadata, const QUuid& messageId)
 {
     const QDateTime now = nowUtc();
+    if (sessionId.isEmpty()) {
+        return Error{QStringLiteral("tracker.invalid"),
+                     tr("A message needs the id of its session: the session id is empty.")};
+    }
     const QUuid id = messageId.isNull() ? randomUuid() : messageId;
     std::lock_guard lock(m_mutex);
+    if (m_acceptingStopped)
+        return stoppedError();
     const auto session = m_sessions.find(sessionId);
     if (session == m_sessions.end()) {
         return Error {QStringLiteral("tracker.unknown_session"),
@@ -218,6 +230,8 @@ Expected<EndedSession> ConversationTracker::endSession(const QString& sessionId,
 {
     QDateTime now = nowUtc();
     std::lock_guard lock(m_mutex);
+    if (m_acceptingStopped)
+        return stoppedError();
     const auto session = m_sessions.find(sessionId);
     if (session == m_sessions.end()) {
         return Error {QStringLiteral("tracker.unknown_session"),
@@ -303,6 +317,9 @@ void ConversationTracker::journalLoop()
         delay = m_options.retryInitialMs;
         const qint64 end = m_journal->endOffset();
         const quint64 ticket = taken.back().ticket;
+        // Durable before the writer can see them, so durable(t) always precedes persisted(t).
+        m_durableTicket.store(ticket);
+        Q_EMIT durable(ticket);
         {
             std::lock_guard lock(m_writerMutex);
             for (qsizetype i = 0; i < offsets.size(); ++i) {
@@ -316,8 +333,6 @@ void ConversationTracker::journalLoop()
         }
         taken.clear();
         m_writerWake.notify_one();
-        m_durableTicket.store(ticket);
-        Q_EMIT durable(ticket);
     }
 }
 
@@ -333,7 +348,7 @@ bool ConversationTracker::connectWriter()
     auto connection = store::Connection::open(m_options.database);
     if (!connection) {
         m_metrics.countError(connection.error().code);
-        if (m_metrics.databaseUp.exchange(0) != 0 || m_metrics.batches.load() == 0)
+        if (m_metrics.databaseUp.exchange(0) != 0) // up, or not yet known: report the change once
             Q_EMIT databaseStateChanged(false, connection.error().message);
         qCWarning(lcWriter).noquote() << connection.error().message;
         return false;
@@ -354,7 +369,7 @@ bool ConversationTracker::connectWriter()
     m_writer = std::make_unique<WriterConnection>();
     m_writer->connection = std::move(*connection);
     m_writer->writer = std::move(*writer);
-    if (m_metrics.databaseUp.exchange(1) == 0) {
+    if (m_metrics.databaseUp.exchange(1) != 1) {
         qCInfo(lcWriter).noquote() << "writing to" << m_options.database.toDisplayString();
         Q_EMIT databaseStateChanged(true, QString());
     }
@@ -422,6 +437,12 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
     for (const Journal::Record& record : std::as_const(*records)) {
         if (record.offset >= limit)
             break;
+        if (record.payload.size() < 8) {
+            m_metrics.countError(QStringLiteral("journal.corrupt"));
+            qCCritical(lcJournal) << "a journal record without its ticket at offset" << record.offset;
+            m_position = record.next;
+            continue;
+        }
         auto command = decodeCommand(QByteArrayView(record.payload).sliced(8));
         if (!command) {
             m_metrics.countError(command.error().code);

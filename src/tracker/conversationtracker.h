@@ -94,6 +94,8 @@ public:
     /// without one, is lost and counted in the error log). Safe to call twice.
     bool stop(int timeoutMs);
 
+    /// Session ids must be new: the server makes UUIDs. An id a session used before, once that
+    /// session has ended, is not recognised here and its row is not written again.
     /// Error codes: tracker.invalid, tracker.session_exists, tracker.stopped, tracker.overloaded.
     Expected<StartedSession> startSession(
         const QString& sessionId, const QString& userId, const QJsonObject& metadata = {});
@@ -112,7 +114,7 @@ public:
     /// Accepted commands not yet in the database.
     [[nodiscard]] quint64 queueDepth() const;
     [[nodiscard]] qint64 journalPendingBytes() const;
-    [[nodiscard]] bool isDatabaseUp() const { return m_metrics.databaseUp.load() != 0; }
+    [[nodiscard]] bool isDatabaseUp() const { return m_metrics.databaseUp.load() == 1; }
 
     /// Blocks until ticket is in the database or timeoutMs passes. For tests and shutdown.
     bool waitForPersisted(quint64 ticket, int timeoutMs) const;
@@ -146,6 +148,7 @@ private:
     };
 
     Expected<quint64> enqueueLocked(Command command);
+    static Error stoppedError();
     void journalLoop();
     void writerLoop();
     bool gather(std::vector<Pending>& batch);

@@ -120,7 +120,8 @@ Status Journal::recover()
         const QByteArray header = file.read(headerBytes);
         const quint32 length = qFromLittleEndian<quint32>(header.constData());
         const quint32 crc = qFromLittleEndian<quint32>(header.constData() + 4);
-        if (length > maxRecordBytes || position + headerBytes + length > size)
+        // A zero length is no record: it is what a crash leaves in a zero-filled tail.
+        if (length == 0 || length > maxRecordBytes || position + headerBytes + length > size)
             break;
         const QByteArray payload = file.read(length);
         if (crc32c(payload) != crc)
@@ -182,6 +183,12 @@ qint64 Journal::pendingBytes() const
 
 Status Journal::append(const QList<QByteArray>& payloads, QList<qint64>* offsets, bool sync)
 {
+    for (const QByteArray& payload : payloads) {
+        if (payload.isEmpty() || payload.size() > qsizetype(maxRecordBytes)) {
+            return {QStringLiteral("journal.record_size"),
+                    tr("A journal record must hold 1 byte to 64 MiB, not %1 bytes.").arg(payload.size())};
+        }
+    }
     QMutexLocker locker(&m_mutex);
     if (m_end - m_writeStart >= m_segmentBytes) {
         if (Status status = openWriteSegment(m_end); !status.isNull())
@@ -238,7 +245,7 @@ Expected<QList<Journal::Record>> Journal::read(qint64 offset, int maxCount) cons
             const quint32 length = qFromLittleEndian<quint32>(header.constData());
             const quint32 crc = qFromLittleEndian<quint32>(header.constData() + 4);
             QByteArray payload = file.read(length);
-            if (payload.size() != qsizetype(length) || crc32c(payload) != crc)
+            if (length == 0 || payload.size() != qsizetype(length) || crc32c(payload) != crc)
                 return Error {QStringLiteral("journal.corrupt"), tr("A journal record fails its checksum.")};
             const qint64 after = offset + headerBytes + length;
             records.append({offset, after, std::move(payload)});

@@ -44,7 +44,7 @@ struct TrackerMetrics {
     std::atomic<quint64> batches {0};
     std::atomic<quint64> writeRetries {0};
     std::atomic<quint64> deadLettered {0};
-    std::atomic<int> databaseUp {0};
+    std::atomic<int> databaseUp {-1}; ///< 1 up, 0 down, -1 not yet known
     BucketHistogram batchRows;
     BucketHistogram writeSeconds;
 
