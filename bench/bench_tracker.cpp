@@ -33,10 +33,9 @@
 #include <QThread>
 #include <QWebSocket>
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <chrono>
+#include <libpq-fe.h>
 
 using namespace voxtrack;
 
@@ -100,8 +99,8 @@ void insertSessions(store::Connection& connection, int sessions)
     if (Status status = connection.beginTransaction(); !status.isNull())
         die(status.toString());
     for (int s = 0; s < sessions; ++s) {
-        if (Status status = connection.exec(
-                QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id) VALUES (?, ?)"),
+        if (Status status
+            = connection.exec(QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id) VALUES (?, ?)"),
                 {sessionId(s), QStringLiteral("bench-user")});
             !status.isNull())
             die(status.toString());
@@ -129,8 +128,9 @@ double ceilingRate(const DatabaseUrl& url, int sessions, int messages)
         }
         timer.start();
         PQclear(PQexec(pg, "BEGIN"));
-        PGresult* result = PQexec(pg, "COPY conversation_messages (session_id, user_id, role, content, audio_url, "
-                                      "metadata, created_at, message_id, seq) FROM STDIN");
+        PGresult* result = PQexec(pg,
+            "COPY conversation_messages (session_id, user_id, role, content, audio_url, "
+            "metadata, created_at, message_id, seq) FROM STDIN");
         if (PQresultStatus(result) != PGRES_COPY_IN)
             die(QString::fromUtf8(PQerrorMessage(pg)));
         PQclear(result);
@@ -177,8 +177,9 @@ double seedRate(const DatabaseUrl& url, int sessions, int messages)
     for (int i = 0; i < messages; ++i) {
         insert.bindValue(0, sessionId(i % sessions));
         insert.bindValue(1, content(i));
-        insert.bindValue(2, url.isSqlite() ? QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs))
-                                           : QVariant(QDateTime::currentDateTimeUtc()));
+        insert.bindValue(2,
+            url.isSqlite() ? QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs))
+                           : QVariant(QDateTime::currentDateTimeUtc()));
         insert.bindValue(3, QUuid::createUuid().toString(QUuid::WithoutBraces));
         insert.bindValue(4, i / sessions + 1);
         if (!insert.exec())
@@ -197,8 +198,8 @@ struct WriterResult {
 
 /// Messages through the tracker, measured from the first enqueue to the last commit. Every
 /// trackMessage() call is timed on its own for the latency figures.
-WriterResult writerRate(const DatabaseUrl& url, int sessions, int messages, const QString& journal,
-                        tracker::BatchWriter::PostgresPath path)
+WriterResult writerRate(
+    const DatabaseUrl& url, int sessions, int messages, const QString& journal, tracker::BatchWriter::PostgresPath path)
 {
     tracker::TrackerOptions options;
     options.database = url;
@@ -223,8 +224,8 @@ WriterResult writerRate(const DatabaseUrl& url, int sessions, int messages, cons
     for (int i = 0; i < messages; ++i) {
         const auto begin = std::chrono::steady_clock::now();
         const auto tracked = tracker.trackMessage(sessionId(i % sessions), Role::User, text);
-        nanos.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin)
-                            .count());
+        nanos.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin).count());
         if (!tracked)
             die(tracked.error().toString());
     }
@@ -296,7 +297,7 @@ double endToEndRate(const DatabaseUrl& url, const QString& journal, int connecti
     if (Status status = server.listen(); !status.isNull())
         die(status.toString());
 
-    std::atomic<int> acked{0};
+    std::atomic<int> acked {0};
     const int total = connections * messagesEach;
     QThread clientThread;
     QObject clientContext; // lives in the client thread: the clients are made and deleted there
@@ -322,7 +323,8 @@ double endToEndRate(const DatabaseUrl& url, const QString& journal, int connecti
     if (!tracker.waitForPersisted(tracker.lastTicket(), 600000))
         die(QStringLiteral("the end-to-end run did not finish"));
     const double rate = total / (double(timer.nsecsElapsed()) / 1e9);
-    QMetaObject::invokeMethod(&clientContext, [&] { qDeleteAll(clients); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        &clientContext, [&] { qDeleteAll(clients); }, Qt::BlockingQueuedConnection);
     clientThread.quit();
     clientThread.wait();
     server.shutdown(5000);
@@ -348,9 +350,9 @@ QJsonObject idleRss(const DatabaseUrl& url, const QString& journal, int sessions
     environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("voxtrack.*.info=false"));
     daemon.setProcessEnvironment(environment);
     daemon.start(QStringLiteral(VOXTRACKD_PATH),
-                 {QStringLiteral("--db"), url.toString(), QStringLiteral("--journal"), journal, QStringLiteral("--listen"),
-                  QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"), QStringLiteral("--idle-timeout"),
-                  QStringLiteral("600000")});
+        {QStringLiteral("--db"), url.toString(), QStringLiteral("--journal"), journal, QStringLiteral("--listen"),
+            QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"), QStringLiteral("--idle-timeout"),
+            QStringLiteral("600000")});
     QString output;
     static const QRegularExpression listening(QStringLiteral("listening on (ws://\\S+)"));
     QElapsedTimer timer;
@@ -392,9 +394,8 @@ QJsonObject idleRss(const DatabaseUrl& url, const QString& journal, int sessions
     sockets.clear();
     daemon.terminate();
     daemon.waitForFinished(30000);
-    return {{QStringLiteral("sessions"), started},
-            {QStringLiteral("rss_mb_before"), double(before) / 1024.0},
-            {QStringLiteral("rss_mb_with_sessions"), double(with) / 1024.0}};
+    return {{QStringLiteral("sessions"), started}, {QStringLiteral("rss_mb_before"), double(before) / 1024.0},
+        {QStringLiteral("rss_mb_with_sessions"), double(with) / 1024.0}};
 }
 
 } // namespace
@@ -406,17 +407,17 @@ int main(int argc, char* argv[])
     QLoggingCategory::setFilterRules(QStringLiteral("voxtrack.*.info=false"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption pgOption(QStringLiteral("pg"), QStringLiteral("PostgreSQL URL of a server where databases may be created."),
-                                      QStringLiteral("url"));
-    const QCommandLineOption dirOption(QStringLiteral("sqlite-dir"), QStringLiteral("Directory for SQLite files."),
-                                       QStringLiteral("dir"));
-    const QCommandLineOption messagesOption(QStringLiteral("messages"), QStringLiteral("Messages per run (default 200000)."),
-                                            QStringLiteral("n"), QStringLiteral("200000"));
-    const QCommandLineOption sessionsOption(QStringLiteral("sessions"), QStringLiteral("Sessions per run (default 2000)."),
-                                            QStringLiteral("n"), QStringLiteral("2000"));
+    const QCommandLineOption pgOption(QStringLiteral("pg"),
+        QStringLiteral("PostgreSQL URL of a server where databases may be created."), QStringLiteral("url"));
+    const QCommandLineOption dirOption(
+        QStringLiteral("sqlite-dir"), QStringLiteral("Directory for SQLite files."), QStringLiteral("dir"));
+    const QCommandLineOption messagesOption(QStringLiteral("messages"),
+        QStringLiteral("Messages per run (default 200000)."), QStringLiteral("n"), QStringLiteral("200000"));
+    const QCommandLineOption sessionsOption(QStringLiteral("sessions"),
+        QStringLiteral("Sessions per run (default 2000)."), QStringLiteral("n"), QStringLiteral("2000"));
     const QCommandLineOption seedOption(QStringLiteral("seed-messages"),
-                                        QStringLiteral("Messages for the one-insert-per-message run (default 10000)."),
-                                        QStringLiteral("n"), QStringLiteral("10000"));
+        QStringLiteral("Messages for the one-insert-per-message run (default 10000)."), QStringLiteral("n"),
+        QStringLiteral("10000"));
     parser.addOptions({pgOption, dirOption, messagesOption, sessionsOption, seedOption});
     parser.process(app);
     const int messages = parser.value(messagesOption).toInt();
@@ -425,14 +426,13 @@ int main(int argc, char* argv[])
     QTemporaryDir scratch;
     const QString sqliteDir = parser.isSet(dirOption) ? parser.value(dirOption) : scratch.path();
 
-    QJsonObject report{{QStringLiteral("benchmark"), QStringLiteral("tracker")},
-                       {QStringLiteral("version"), QStringLiteral(VOXTRACK_VERSION)},
-                       {QStringLiteral("cores"), QThread::idealThreadCount()},
-                       {QStringLiteral("messages"), messages},
-                       {QStringLiteral("sessions"), sessions},
-                       {QStringLiteral("seed_messages"), seedMessages}};
+    QJsonObject report {{QStringLiteral("benchmark"), QStringLiteral("tracker")},
+        {QStringLiteral("version"), QStringLiteral(VOXTRACK_VERSION)},
+        {QStringLiteral("cores"), QThread::idealThreadCount()}, {QStringLiteral("messages"), messages},
+        {QStringLiteral("sessions"), sessions}, {QStringLiteral("seed_messages"), seedMessages}};
 
-    QList<DatabaseUrl> backends{*DatabaseUrl::parse(QStringLiteral("sqlite://") + QDir(sqliteDir).filePath(QStringLiteral("base.db")))};
+    QList<DatabaseUrl> backends {
+        *DatabaseUrl::parse(QStringLiteral("sqlite://") + QDir(sqliteDir).filePath(QStringLiteral("base.db")))};
     if (parser.isSet(pgOption)) {
         auto pg = DatabaseUrl::parse(parser.value(pgOption));
         if (!pg)
@@ -449,13 +449,13 @@ int main(int argc, char* argv[])
             return url;
         };
         const double ceiling = ceilingRate(fresh(QStringLiteral("ceiling")), sessions, messages);
-        results.insert(base.isPostgreSql() ? QStringLiteral("raw_copy_rows_per_s")
-                                           : QStringLiteral("raw_transaction_rows_per_s"),
-                       ceiling);
+        results.insert(
+            base.isPostgreSql() ? QStringLiteral("raw_copy_rows_per_s") : QStringLiteral("raw_transaction_rows_per_s"),
+            ceiling);
         const double seed = seedRate(fresh(QStringLiteral("seed")), sessions, seedMessages);
         results.insert(QStringLiteral("seed_one_insert_per_message_rows_per_s"), seed);
 
-        QList<std::pair<QString, tracker::BatchWriter::PostgresPath>> paths{
+        QList<std::pair<QString, tracker::BatchWriter::PostgresPath>> paths {
             {QStringLiteral("copy"), tracker::BatchWriter::PostgresPath::Copy}};
         if (base.isPostgreSql())
             paths.append({QStringLiteral("multirow_insert"), tracker::BatchWriter::PostgresPath::MultiRowInsert});
@@ -465,19 +465,17 @@ int main(int argc, char* argv[])
                 QTemporaryDir journal;
                 const QString key = QStringLiteral("writer%1%2")
                                         .arg(base.isPostgreSql() ? QStringLiteral("_") + pathName : QString(),
-                                             journaled ? QStringLiteral("_journal") : QString());
+                                            journaled ? QStringLiteral("_journal") : QString());
                 err() << "bench:   " << key << Qt::endl;
-                const WriterResult writer = writerRate(fresh(key), sessions, messages,
-                                                       journaled ? journal.path() : QString(), path);
+                const WriterResult writer
+                    = writerRate(fresh(key), sessions, messages, journaled ? journal.path() : QString(), path);
                 results.insert(key + QStringLiteral("_rows_per_s"), writer.rate);
                 if (!journaled)
                     best = std::max(best, writer.rate);
                 if (!journaled && path == tracker::BatchWriter::PostgresPath::Copy) {
                     results.insert(QStringLiteral("enqueue_latency_us"),
-                                   QJsonObject{{QStringLiteral("p50"), writer.p50us},
-                                               {QStringLiteral("p99"), writer.p99us},
-                                               {QStringLiteral("p999"), writer.p999us},
-                                               {QStringLiteral("max"), writer.maxUs}});
+                        QJsonObject {{QStringLiteral("p50"), writer.p50us}, {QStringLiteral("p99"), writer.p99us},
+                            {QStringLiteral("p999"), writer.p999us}, {QStringLiteral("max"), writer.maxUs}});
                 }
             }
         }
@@ -487,13 +485,13 @@ int main(int argc, char* argv[])
             QTemporaryDir journal;
             err() << "bench:   end to end" << Qt::endl;
             results.insert(QStringLiteral("end_to_end_rows_per_s"),
-                           endToEndRate(fresh(QStringLiteral("e2e")), journal.path(), 200,
-                                        std::max(1, messages / 4 / 200)));
+                endToEndRate(fresh(QStringLiteral("e2e")), journal.path(), 200, std::max(1, messages / 4 / 200)));
         }
         if (base.isPostgreSql() || backends.size() == 1) {
             QTemporaryDir journal;
             err() << "bench:   2000 idle sessions" << Qt::endl;
-            report.insert(QStringLiteral("idle_sessions"), idleRss(fresh(QStringLiteral("idle")), journal.path(), 2000));
+            report.insert(
+                QStringLiteral("idle_sessions"), idleRss(fresh(QStringLiteral("idle")), journal.path(), 2000));
         }
         err() << QJsonDocument(results).toJson(QJsonDocument::Compact) << Qt::endl;
         report.insert(name, results);

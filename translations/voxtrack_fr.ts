@@ -645,6 +645,238 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
 </context>
 <context>
+    <name>voxtrack::server::ConnectionWorker</name>
+    <message>
+        <source>The server is shutting down: connect again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This endpoint speaks WebSocket: connect with ws://…%1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only GET is served here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No audio is stored under %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is served at %1: the endpoints are %2, /healthz and /metrics.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No user: this server runs without authentication, so add ?user_id=&lt;id&gt; to the URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No credentials: send the header &quot;Authorization: Bearer &lt;token&gt;&quot; with a token signed with the server&apos;s secret.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The metadata query parameter is not a JSON object: send ?metadata= with a URL-encoded object such as {&quot;channel&quot;:&quot;web&quot;}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server holds its maximum of %1 sessions: try again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This session has ended and takes no more frames: open a new connection for a new session.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::server::ConversationServer</name>
+    <message>
+        <source>Cannot listen on %1:%2 (%3): choose another --listen address or port, or stop what uses it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::server::Jwt</name>
+    <message>
+        <source>header</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server has no JWT secret to verify tokens with: configure the project&apos;s JWT secret.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The bearer token is empty: send the access token after &quot;Bearer &quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token has %1 parts separated by &quot;.&quot;, not 3: send a JWT (header.payload.signature) exactly as it was issued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s %1 is not valid base64url: send the token exactly as it was issued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s header is not a JSON object: send a JWT as it was issued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s header has no &quot;alg&quot; naming its algorithm: send an HS256 token as Supabase issues them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token is not signed (algorithm &quot;none&quot;): send a token signed with HS256, as Supabase issues them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token is signed with the algorithm %1, not HS256: send an HS256 token, as Supabase issues them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s header has critical extensions (&quot;crit&quot;) this server does not understand: send a plain HS256 token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s signature does not verify: check that the server has the JWT secret of the project that issued the token, and send the token unaltered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s payload is not a JSON object: send a JWT as it was issued.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token has no user id (a non-empty string &quot;sub&quot; claim): use the access token of a signed-in user.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token has no expiry (&quot;exp&quot; claim) and tokens that never expire are refused: issue one with an expiry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s &quot;exp&quot; claim is not a time in seconds since 1970: issue a token with a valid expiry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token&apos;s &quot;%1&quot; claim is not a time in seconds since 1970: issue a token with valid times.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token expired at %1: sign in again to get a fresh one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The token is not valid before %1: wait until then, or check the clocks of the issuer and of this server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::server::RulesAgent</name>
+    <message>
+        <source>an empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the key is missing: add it as %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: expected %2, not %3: fix the value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the key is not known: use one of %2 (keys starting with &quot;_&quot; are comments).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a non-empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of milliseconds from 0 to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the &quot;}&quot; at offset %2 closes no placeholder: write }} for a literal brace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the &quot;{&quot; at offset %2 is not closed: end the placeholder with &quot;}&quot;, or write {{ for a literal brace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the placeholder {%2} is not known: use {text}, {user_id}, {session_id} or {1} to {9}, and {{ and }} for literal braces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object with &quot;match&quot; and &quot;reply&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the regular expression is invalid (%2 at offset %3): fix the pattern.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rules are not valid JSON (%1 at byte %2): fix the file there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rules are an array, not a JSON object: write one object with &quot;version&quot; and &quot;rules&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the number 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>version: the version %1 is not supported: write rules of version 1, as docs/agent-rules.md describes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array of rules (it may be empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array of rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object with &quot;reply&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The rules file %1 cannot be read (%2): check the path and its permissions.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>voxtrack::store</name>
     <message>
         <source>the local socket</source>
@@ -973,6 +1205,93 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>The upgrade of the old table shape (sessions keyed by id) failed, nothing was changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker</name>
+    <message>
+        <source>The journal file %1 cannot be used (%2): check that the journal directory is writable and has space.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::BatchWriter</name>
+    <message>
+        <source>The PostgreSQL driver does not expose its libpq connection (it hands out &quot;%1&quot;): Voxtrack needs Qt&apos;s QPSQL driver built against libpq.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::ConversationTracker</name>
+    <message>
+        <source>The tracker is shutting down and takes no more messages: reconnect to another server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database is behind by %1 messages and there is no journal to hold more: try again later, or run the server with a journal.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A session needs a session id and a user id: neither may be empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session %1 is already open: use a new session id.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A message needs the id of its session: the session id is empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no open session %1: start the session before its messages, and send nothing after its end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no open session %1 to end: it was never started or has ended already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::Journal</name>
+    <message>
+        <source>Could not create the journal directory %1: choose a writable directory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The journal checkpoint in %1 is damaged: move the journal directory aside to start afresh (its unwritten messages would be lost).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The journal checkpoint in %1 lies past the journal&apos;s end: move the journal directory aside to start afresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A journal record must hold 1 byte to 64 MiB, not %1 bytes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No journal segment holds offset %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A journal record header is cut short.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A journal record fails its checksum.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::PostgresBatchWriter</name>
+    <message>
+        <source>Writing to PostgreSQL failed (%1): %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing to PostgreSQL failed (copy messages): %1.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -4,10 +4,10 @@
 #include <QByteArray>
 #include <QCoreApplication>
 #include <QDir>
-#include <QStandardPaths>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
+#include <QStandardPaths>
 #include <QStringDecoder>
 #include <QStringList>
 #include <QUrl>

@@ -239,8 +239,8 @@ QByteArray ConversationServer::metricsText() const
         double(m_tracker->queueDepth()));
     appendMetric(out, "voxtrack_journal_pending_bytes", "gauge", "Journal bytes not yet in the database.",
         double(m_tracker->journalPendingBytes()));
-    appendMetric(
-        out, "voxtrack_database_up", "gauge", "1 when the writer is connected to the database.", t.databaseUp.load() == 1 ? 1 : 0);
+    appendMetric(out, "voxtrack_database_up", "gauge", "1 when the writer is connected to the database.",
+        t.databaseUp.load() == 1 ? 1 : 0);
     appendMetric(out, "voxtrack_write_retries_total", "counter", "Batches retried after a database failure.",
         double(t.writeRetries));
     appendMetric(out, "voxtrack_dead_lettered_total", "counter", "Commands the database refused, set aside.",

@@ -136,7 +136,7 @@ bool ConversationTracker::stop(int timeoutMs)
 Error ConversationTracker::stoppedError()
 {
     return {QStringLiteral("tracker.stopped"),
-            tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
+        tr("The tracker is shutting down and takes no more messages: reconnect to another server.")};
 }
 
 Expected<quint64> ConversationTracker::enqueueLocked(Command command)
@@ -186,8 +186,8 @@ Expected<TrackedMessage> ConversationTracker::trackMessage(const QString& sessio
 {
     const QDateTime now = nowUtc();
     if (sessionId.isEmpty()) {
-        return Error{QStringLiteral("tracker.invalid"),
-                     tr("A message needs the id of its session: the session id is empty.")};
+        return Error {
+            QStringLiteral("tracker.invalid"), tr("A message needs the id of its session: the session id is empty.")};
     }
     const QUuid id = messageId.isNull() ? randomUuid() : messageId;
     std::lock_guard lock(m_mutex);

@@ -186,7 +186,7 @@ Status Journal::append(const QList<QByteArray>& payloads, QList<qint64>* offsets
     for (const QByteArray& payload : payloads) {
         if (payload.isEmpty() || payload.size() > qsizetype(maxRecordBytes)) {
             return {QStringLiteral("journal.record_size"),
-                    tr("A journal record must hold 1 byte to 64 MiB, not %1 bytes.").arg(payload.size())};
+                tr("A journal record must hold 1 byte to 64 MiB, not %1 bytes.").arg(payload.size())};
         }
     }
     QMutexLocker locker(&m_mutex);

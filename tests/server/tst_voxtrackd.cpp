@@ -62,9 +62,9 @@ private:
     {
         while (!sendingStopped && sent < m_total && sent - int(acked.size()) < m_window) {
             ++sent;
-            const QJsonObject frame{{QStringLiteral("type"), QStringLiteral("user.message")},
-                                    {QStringLiteral("id"), QStringLiteral("%1-%2").arg(m_name).arg(sent)},
-                                    {QStringLiteral("content"), QStringLiteral("message %1 of %2").arg(sent).arg(m_name)}};
+            const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("user.message")},
+                {QStringLiteral("id"), QStringLiteral("%1-%2").arg(m_name).arg(sent)},
+                {QStringLiteral("content"), QStringLiteral("message %1 of %2").arg(sent).arg(m_name)}};
             m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
         }
     }
@@ -105,10 +105,9 @@ public:
         environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("voxtrack.tracker.info=false"));
         m_process->setProcessEnvironment(environment);
         m_process->start(qEnvironmentVariable("VOXTRACKD"),
-                         {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
-                          QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"),
-                          QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"),
-                          QStringLiteral("10000")});
+            {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
+                QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"),
+                QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"), QStringLiteral("10000")});
         if (!m_process->waitForStarted(10000))
             return false;
         static const QRegularExpression listening(QStringLiteral("listening on (ws://\\S+)"));
@@ -179,8 +178,8 @@ qint64 count(store::Connection& connection, const QString& sql)
 int pgCluster(const QString& command)
 {
     return QProcess::execute(QStringLiteral("bash"),
-                             {QStringLiteral(VOXTRACK_SOURCE_DIR "/scripts/pg-cluster"), command,
-                              qEnvironmentVariable("VOXTRACK_TEST_PG_DIR")});
+        {QStringLiteral(VOXTRACK_SOURCE_DIR "/scripts/pg-cluster"), command,
+            qEnvironmentVariable("VOXTRACK_TEST_PG_DIR")});
 }
 
 } // namespace
@@ -198,8 +197,9 @@ private:
     {
         auto connection = m_database->connect();
         QVERIFY(connection);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) - count(DISTINCT message_id) FROM conversation_messages")),
-                 0);
+        QCOMPARE(count(*connection,
+                     QStringLiteral("SELECT count(*) - count(DISTINCT message_id) FROM conversation_messages")),
+            0);
         QSet<QString> stored;
         QSqlQuery query(connection->database());
         QVERIFY(query.exec(QStringLiteral("SELECT message_id FROM conversation_messages WHERE role = 'user'")));
@@ -210,8 +210,8 @@ private:
             for (const QUuid& id : client->acked) {
                 ++acked;
                 QVERIFY2(stored.contains(id.toString(QUuid::WithoutBraces)),
-                         qPrintable(QStringLiteral("acknowledged message %1 is not in the database")
-                                        .arg(id.toString(QUuid::WithoutBraces))));
+                    qPrintable(QStringLiteral("acknowledged message %1 is not in the database")
+                                   .arg(id.toString(QUuid::WithoutBraces))));
             }
         }
         QVERIFY(acked > 0);
@@ -248,8 +248,8 @@ private Q_SLOTS:
         QVERIFY2(daemon.start(m_database->url(), m_journal->path()), qPrintable(daemon.errors()));
         QList<Client*> clients;
         for (int i = 0; i < 6; ++i)
-            clients << new Client(daemon.conversation(QStringLiteral("user-%1").arg(i)), QStringLiteral("c%1").arg(i),
-                                  100000, 16);
+            clients << new Client(
+                daemon.conversation(QStringLiteral("user-%1").arg(i)), QStringLiteral("c%1").arg(i), 100000, 16);
         auto totalAcked = [&] {
             qsizetype n = 0;
             for (const Client* client : clients)
@@ -268,13 +268,15 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(restarted.health().value(QStringLiteral("queue_depth")).toInt(-1), 0, 30000);
         auto connection = m_database->connect();
         QVERIFY(connection);
-        QTRY_COMPARE_WITH_TIMEOUT(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
-                                                                    "end_reason = 'recovered'")),
-                                  qint64(clients.size()), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(count(*connection,
+                                      QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
+                                                     "end_reason = 'recovered'")),
+            qint64(clients.size()), 20000);
         verifyAckedStoredOnce(clients);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE is_active = %1")
-                                        .arg(m_database->isPostgreSql() ? QStringLiteral("true") : QStringLiteral("1"))),
-                 0);
+        QCOMPARE(count(*connection,
+                     QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE is_active = %1")
+                         .arg(m_database->isPostgreSql() ? QStringLiteral("true") : QStringLiteral("1"))),
+            0);
         restarted.signal(SIGTERM);
         QVERIFY(restarted.waitForExit(20000));
         QCOMPARE(restarted.exitCode(), 0);
@@ -307,10 +309,12 @@ private Q_SLOTS:
         QCOMPARE(daemon.exitCode(), 0);
         auto connection = m_database->connect();
         QVERIFY(connection);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
-                                                   "end_reason = 'server_shutdown' AND message_count = 5")),
-                 2);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role = 'user'")), 10);
+        QCOMPARE(count(*connection,
+                     QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
+                                    "end_reason = 'server_shutdown' AND message_count = 5")),
+            2);
+        QCOMPARE(
+            count(*connection, QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role = 'user'")), 10);
     }
 
     void databaseAwayMidRunLosesNothing()
@@ -319,18 +323,18 @@ private Q_SLOTS:
         QVERIFY2(daemon.start(m_database->url(), m_journal->path()), qPrintable(daemon.errors()));
         QList<Client*> clients;
         for (int i = 0; i < 3; ++i)
-            clients << new Client(daemon.conversation(QStringLiteral("user-%1").arg(i)), QStringLiteral("c%1").arg(i),
-                                  300, 8);
+            clients << new Client(
+                daemon.conversation(QStringLiteral("user-%1").arg(i)), QStringLiteral("c%1").arg(i), 300, 8);
         QTRY_VERIFY_WITH_TIMEOUT(clients.constFirst()->acked.size() >= 100, 20000);
 
         std::unique_ptr<store::Connection> blocker;
         if (m_database->isPostgreSql()) {
             QVERIFY2(!qEnvironmentVariableIsEmpty("VOXTRACK_TEST_PG_DIR"),
-                     "VOXTRACK_TEST_PG_DIR must name the throwaway cluster (scripts/test sets it)");
+                "VOXTRACK_TEST_PG_DIR must name the throwaway cluster (scripts/test sets it)");
             QCOMPARE(pgCluster(QStringLiteral("pause")), 0);
             m_paused = true;
-            QTRY_COMPARE_WITH_TIMEOUT(daemon.health().value(QStringLiteral("database")).toString(),
-                                      QStringLiteral("down"), 20000);
+            QTRY_COMPARE_WITH_TIMEOUT(
+                daemon.health().value(QStringLiteral("database")).toString(), QStringLiteral("down"), 20000);
         } else {
             // SQLite cannot go away; a writer that holds the database locked is the nearest fault.
             blocker = m_database->connect();
@@ -349,24 +353,24 @@ private Q_SLOTS:
             VOXTRACK_VERIFY_OK(blocker->exec(QStringLiteral("COMMIT")));
             blocker.reset();
         }
-        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(clients.cbegin(), clients.cend(),
-                                             [](const Client* c) { return c->acked.size() == 300; }),
-                                 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::all_of(clients.cbegin(), clients.cend(), [](const Client* c) { return c->acked.size() == 300; }),
+            60000);
         for (Client* client : std::as_const(clients))
             client->endSession();
-        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(clients.cbegin(), clients.cend(),
-                                             [](const Client* c) { return !c->ended.isEmpty(); }),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::all_of(clients.cbegin(), clients.cend(), [](const Client* c) { return !c->ended.isEmpty(); }), 20000);
         QTRY_COMPARE_WITH_TIMEOUT(daemon.health().value(QStringLiteral("queue_depth")).toInt(-1), 0, 60000);
         QCOMPARE(daemon.health().value(QStringLiteral("database")).toString(), QStringLiteral("up"));
         verifyAckedStoredOnce(clients);
         auto connection = m_database->connect();
         QVERIFY(connection);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role = 'user'")),
-                 900);
-        QCOMPARE(count(*connection, QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
-                                                   "end_reason = 'client_closed' AND message_count = 300")),
-                 3);
+        QCOMPARE(
+            count(*connection, QStringLiteral("SELECT count(*) FROM conversation_messages WHERE role = 'user'")), 900);
+        QCOMPARE(count(*connection,
+                     QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE "
+                                    "end_reason = 'client_closed' AND message_count = 300")),
+            3);
         daemon.signal(SIGTERM);
         QVERIFY(daemon.waitForExit(20000));
         qDeleteAll(clients);
