@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/protocol.h"
 
+#include "core/jsontext.h"
+
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,54 +19,10 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-/// Longer values are cut short when an error sentence quotes them.
-constexpr qsizetype quoteLimit = 40;
-
-QString quoted(QStringView text)
-{
-    if (text.size() <= quoteLimit)
-        return u'"' + text.toString() + u'"';
-    return u'"' + text.left(quoteLimit).toString() + QChar(0x2026) + u'"';
-}
-
-/// A JSON value as an error sentence mentions it: 42, "abc", an empty string, an array…
-QString describeValue(const QJsonValue& value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return u"null"_s;
-    case QJsonValue::Bool:
-        return value.toBool() ? u"true"_s : u"false"_s;
-    case QJsonValue::Double: {
-        const double number = value.toDouble();
-        if (number == std::floor(number) && std::abs(number) < 1e15)
-            return QString::number(static_cast<qint64>(number));
-        return QString::number(number);
-    }
-    case QJsonValue::String: {
-        const QString text = value.toString();
-        if (text.isEmpty())
-            return QCoreApplication::translate("voxtrack::protocol", "an empty string");
-        if (text.size() > quoteLimit)
-            return QCoreApplication::translate("voxtrack::protocol", "%1 (%2 characters)")
-                .arg(quoted(text))
-                .arg(text.size());
-        return quoted(text);
-    }
-    case QJsonValue::Array:
-        return QCoreApplication::translate("voxtrack::protocol", "an array");
-    case QJsonValue::Object:
-        return QCoreApplication::translate("voxtrack::protocol", "an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QCoreApplication::translate("voxtrack::protocol", "nothing");
-}
-
-bool isAbsent(const QJsonValue& value)
-{
-    return value.isUndefined() || value.isNull();
-}
+using json::describeValue;
+using json::isAbsent;
+using json::quoted;
+using json::quoteLimit;
 
 /// What a field must hold, described only when a sentence needs it (parsing stays cheap).
 enum class Expect {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "server/agent.h"
 
+#include "core/jsontext.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonArray>
@@ -74,43 +76,8 @@ QString expand(const Template& replyTemplate, const AgentTurn& turn, const QRegu
     return result;
 }
 
-/// A JSON value as a sentence mentions it: 42, "abc", an empty string, an array…
-QString describeValue(const QJsonValue& value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    case QJsonValue::Double: {
-        const double number = value.toDouble();
-        if (number == std::floor(number) && std::abs(number) < 1e15)
-            return QString::number(static_cast<qint64>(number));
-        return QString::number(number);
-    }
-    case QJsonValue::String: {
-        const QString text = value.toString();
-        if (text.isEmpty())
-            return QCoreApplication::translate("voxtrack::server::RulesAgent", "an empty string");
-        constexpr qsizetype quoteLimit = 40;
-        if (text.size() > quoteLimit)
-            return u'"' + text.left(quoteLimit) + QChar(0x2026) + u'"';
-        return u'"' + text + u'"';
-    }
-    case QJsonValue::Array:
-        return QCoreApplication::translate("voxtrack::server::RulesAgent", "an array");
-    case QJsonValue::Object:
-        return QCoreApplication::translate("voxtrack::server::RulesAgent", "an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QCoreApplication::translate("voxtrack::server::RulesAgent", "nothing");
-}
-
-bool isAbsent(const QJsonValue& value)
-{
-    return value.isUndefined() || value.isNull();
-}
+using json::describeValue;
+using json::isAbsent;
 
 /// Reads a rules document into RulesAgent's data, stopping at the first mistake. Every error
 /// sentence starts with the JSON path of the mistake.
