@@ -246,19 +246,29 @@ WriterResult writerRate(
 /// Clients that each keep a window of user.message frames in flight.
 class LoadClient : public QObject {
 public:
-    LoadClient(const QUrl& url, int messages, int window, std::atomic<int>* acked)
+    LoadClient(const QUrl& url, int messages, int window, std::atomic<int>* started, std::atomic<int>* acked)
         : m_messages(messages)
         , m_window(window)
         , m_acked(acked)
     {
-        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString& text) {
+        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this, started](const QString& text) {
             if (text.contains(u"\"message.ack\"")) {
                 ++m_ackedHere;
                 m_acked->fetch_add(1);
+            } else if (text.contains(u"\"session.started\"")) {
+                started->fetch_add(1);
             }
-            pump();
+            if (m_go)
+                pump();
         });
         m_socket.open(url);
+    }
+
+    /// Starts sending; the connection is already open.
+    void go()
+    {
+        m_go = true;
+        pump();
     }
 
 private:
@@ -277,10 +287,12 @@ private:
     int m_window;
     int m_sent = 0;
     int m_ackedHere = 0;
+    bool m_go = false;
     std::atomic<int>* m_acked;
 };
 
-/// Messages through voxtrackd's server (WebSocket in, journal, writer), persisted per second.
+/// Messages through voxtrackd's server (WebSocket in, journal, writer), persisted per second,
+/// counted from the moment every connection is open and its session stored.
 double endToEndRate(const DatabaseUrl& url, const QString& journal, int connections, int messagesEach)
 {
     tracker::TrackerOptions options;
@@ -298,31 +310,45 @@ double endToEndRate(const DatabaseUrl& url, const QString& journal, int connecti
         die(status.toString());
 
     std::atomic<int> acked {0};
+    std::atomic<int> started {0};
     const int total = connections * messagesEach;
     QThread clientThread;
     QObject clientContext; // lives in the client thread: the clients are made and deleted there
     clientContext.moveToThread(&clientThread);
     clientThread.start();
     QList<LoadClient*> clients;
-    QElapsedTimer timer;
-    timer.start();
     QMetaObject::invokeMethod(
         &clientContext,
         [&] {
             for (int c = 0; c < connections; ++c) {
                 QUrl target = server.conversationUrl();
                 target.setQuery(QStringLiteral("user_id=load-%1").arg(c));
-                auto* client = new LoadClient(target, messagesEach, 16, &acked);
-                clients << client;
+                clients << new LoadClient(target, messagesEach, 16, &started, &acked);
             }
         },
         Qt::BlockingQueuedConnection);
     // The listener lives in this thread: keep its event loop turning while the clients run.
+    QElapsedTimer timer;
+    timer.start();
+    while (started.load() < connections && timer.elapsed() < 60000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    if (!tracker.waitForPersisted(tracker.lastTicket(), 60000))
+        die(QStringLiteral("the sessions were not stored"));
+    const quint64 before = tracker.metrics().messagesPersisted.load();
+    timer.restart();
+    QMetaObject::invokeMethod(
+        &clientContext,
+        [&] {
+            for (LoadClient* client : std::as_const(clients))
+                client->go();
+        },
+        Qt::QueuedConnection);
     while (acked.load() < total && timer.elapsed() < 600000)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
     if (!tracker.waitForPersisted(tracker.lastTicket(), 600000))
         die(QStringLiteral("the end-to-end run did not finish"));
-    const double rate = total / (double(timer.nsecsElapsed()) / 1e9);
+    const double rate =
+        double(tracker.metrics().messagesPersisted.load() - before) / (double(timer.nsecsElapsed()) / 1e9);
     QMetaObject::invokeMethod(
         &clientContext, [&] { qDeleteAll(clients); }, Qt::BlockingQueuedConnection);
     clientThread.quit();
