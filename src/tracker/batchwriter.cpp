@@ -47,9 +47,62 @@ QByteArray compactJson(const QJsonObject& object)
 
 // ---------------------------------------------------------------- SQLite
 
+/// A UTC timestamp with milliseconds, written without QDateTime's general formatter (the
+/// writer formats one per row): "2025-10-18T09:30:00.123Z", or with sqlStyle
+/// "2025-10-18 09:30:00.123+00" as PostgreSQL reads it.
+QByteArray formatTime(const QDateTime& time, bool sqlStyle)
+{
+    const qint64 ms = time.toMSecsSinceEpoch();
+    qint64 days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
+    qint64 dayMs = ms - days * 86'400'000;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    days += 719'468;
+    const qint64 era = (days >= 0 ? days : days - 146'096) / 146'097;
+    const qint64 dayOfEra = days - era * 146'097;
+    const qint64 yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36'524 - dayOfEra / 146'096) / 365;
+    const qint64 dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    const qint64 monthIndex = (5 * dayOfYear + 2) / 153;
+    const int day = int(dayOfYear - (153 * monthIndex + 2) / 5 + 1);
+    const int month = int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9);
+    const qint64 year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    const int hour = int(dayMs / 3'600'000);
+    dayMs %= 3'600'000;
+    const int minute = int(dayMs / 60'000);
+    dayMs %= 60'000;
+    const int second = int(dayMs / 1000);
+    const int milli = int(dayMs % 1000);
+
+    char text[32];
+    auto put = [&text](int at, qint64 value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10)
+            text[at + i] = char('0' + value % 10);
+    };
+    put(0, year, 4);
+    text[4] = '-';
+    put(5, month, 2);
+    text[7] = '-';
+    put(8, day, 2);
+    text[10] = sqlStyle ? ' ' : 'T';
+    put(11, hour, 2);
+    text[13] = ':';
+    put(14, minute, 2);
+    text[16] = ':';
+    put(17, second, 2);
+    text[19] = '.';
+    put(20, milli, 3);
+    if (sqlStyle) {
+        text[23] = '+';
+        text[24] = '0';
+        text[25] = '0';
+        return QByteArray(text, 26);
+    }
+    text[23] = 'Z';
+    return QByteArray(text, 24);
+}
+
 QString sqliteTime(const QDateTime& time)
 {
-    return time.toUTC().toString(Qt::ISODateWithMs);
+    return QString::fromLatin1(formatTime(time, false));
 }
 
 QVariant nullableText(const QString& text)
@@ -168,8 +221,7 @@ private:
 
 QByteArray postgresTime(const QDateTime& time)
 {
-    // 2025-10-18 09:30:00.123+00
-    return time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")).toLatin1() + "+00";
+    return formatTime(time, true);
 }
 
 /// Builds a one-dimensional array literal ({"a","b",NULL}) for a text-format parameter.
@@ -401,8 +453,9 @@ private:
         if (Status status = check(result, "copy messages"); !status.isNull())
             return status;
         PQclear(result);
+        constexpr qsizetype copyChunkBytes = 128 * 1024;
         QByteArray buffer;
-        buffer.reserve(256 * messages.size());
+        buffer.reserve(copyChunkBytes + 4096);
         for (const MessageRecord* m : messages) {
             appendCopyField(buffer, m->sessionId.toUtf8(), false);
             if (m->userId.isEmpty())
@@ -422,8 +475,15 @@ private:
             appendCopyField(buffer, postgresTime(m->createdAt), false);
             appendCopyField(buffer, m->messageId.toByteArray(QUuid::WithoutBraces), false);
             appendCopyField(buffer, QByteArray::number(m->seq), true);
+            // Hand rows to the server while the rest are formatted: its work and ours overlap.
+            if (buffer.size() >= copyChunkBytes) {
+                if (PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1)
+                    break;
+                buffer.clear();
+            }
         }
-        if (PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1 || PQputCopyEnd(m_pg, nullptr) != 1) {
+        if ((!buffer.isEmpty() && PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1)
+            || PQputCopyEnd(m_pg, nullptr) != 1) {
             return {QStringLiteral("db.connection"),
                 tr("Writing to PostgreSQL failed (copy messages): %1.")
                     .arg(QString::fromUtf8(PQerrorMessage(m_pg)).trimmed())};

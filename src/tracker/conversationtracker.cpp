@@ -381,18 +381,22 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
     const size_t maxBatch = size_t(m_options.maxBatch);
     const auto delay = std::chrono::milliseconds(m_options.maxDelayMs);
     if (!m_journal) {
-        std::unique_lock lock(m_mutex);
-        if (m_incoming.empty()) {
-            m_accepted.wait_for(
-                lock, std::chrono::milliseconds(100), [&] { return !m_incoming.empty() || m_stopThreads.load(); });
+        // Take the whole queue in one swap (the callers' lock is held for O(1)), then batch from
+        // the writer's own copy.
+        if (m_taken.empty()) {
+            std::unique_lock lock(m_mutex);
+            if (m_incoming.empty()) {
+                m_accepted.wait_for(lock, std::chrono::milliseconds(100),
+                                    [&] { return !m_incoming.empty() || m_stopThreads.load(); });
+            }
+            if (!m_incoming.empty() && m_incoming.size() < maxBatch && !m_stopThreads.load())
+                m_accepted.wait_for(lock, delay, [&] { return m_incoming.size() >= maxBatch || m_stopThreads.load(); });
+            m_taken.swap(m_incoming);
         }
-        if (!m_incoming.empty() && m_incoming.size() < maxBatch && !m_stopThreads.load())
-            m_accepted.wait_for(lock, delay, [&] { return m_incoming.size() >= maxBatch || m_stopThreads.load(); });
-        while (!m_incoming.empty() && batch.size() < maxBatch) {
-            batch.push_back(std::move(m_incoming.front()));
-            m_incoming.pop_front();
+        while (!m_taken.empty() && batch.size() < maxBatch) {
+            batch.push_back(std::move(m_taken.front()));
+            m_taken.pop_front();
         }
-        lock.unlock();
         if (!batch.empty()) {
             m_durableTicket.store(batch.back().ticket);
             Q_EMIT durable(batch.back().ticket);

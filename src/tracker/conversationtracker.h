@@ -186,6 +186,7 @@ private:
     mutable std::condition_variable m_persistedWake;
 
     // Writer-thread state.
+    std::deque<Pending> m_taken; ///< without a journal: commands taken from m_incoming, not yet batched
     std::unique_ptr<WriterConnection> m_writer;
     bool m_recovered = false;
     int m_connectDelayMs = 50;
