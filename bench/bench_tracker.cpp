@@ -347,8 +347,8 @@ double endToEndRate(const DatabaseUrl& url, const QString& journal, int connecti
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
     if (!tracker.waitForPersisted(tracker.lastTicket(), 600000))
         die(QStringLiteral("the end-to-end run did not finish"));
-    const double rate =
-        double(tracker.metrics().messagesPersisted.load() - before) / (double(timer.nsecsElapsed()) / 1e9);
+    const double rate
+        = double(tracker.metrics().messagesPersisted.load() - before) / (double(timer.nsecsElapsed()) / 1e9);
     QMetaObject::invokeMethod(
         &clientContext, [&] { qDeleteAll(clients); }, Qt::BlockingQueuedConnection);
     clientThread.quit();

@@ -32,7 +32,9 @@ QString describeValue(const QJsonValue& value)
         if (text.isEmpty())
             return QCoreApplication::translate("voxtrack::json", "an empty string");
         if (text.size() > quoteLimit)
-            return QCoreApplication::translate("voxtrack::json", "%1 (%2 characters)").arg(quoted(text)).arg(text.size());
+            return QCoreApplication::translate("voxtrack::json", "%1 (%2 characters)")
+                .arg(quoted(text))
+                .arg(text.size());
         return quoted(text);
     }
     case QJsonValue::Array:

@@ -289,7 +289,9 @@ bool ConversationTracker::waitForPersisted(quint64 ticket, int timeoutMs) const
 void ConversationTracker::journalLoop()
 {
     int delay = m_options.retryInitialMs;
-    std::deque<Pending> taken;
+    // Swapped with m_incoming: both vectors keep their capacity, so accepting a command
+    // allocates nothing for the queue in the steady state.
+    std::vector<Pending> taken;
     while (true) {
         if (taken.empty()) {
             std::unique_lock lock(m_mutex);
@@ -386,16 +388,18 @@ bool ConversationTracker::gather(std::vector<Pending>& batch)
         if (m_taken.empty()) {
             std::unique_lock lock(m_mutex);
             if (m_incoming.empty()) {
-                m_accepted.wait_for(lock, std::chrono::milliseconds(100),
-                                    [&] { return !m_incoming.empty() || m_stopThreads.load(); });
+                m_accepted.wait_for(
+                    lock, std::chrono::milliseconds(100), [&] { return !m_incoming.empty() || m_stopThreads.load(); });
             }
             if (!m_incoming.empty() && m_incoming.size() < maxBatch && !m_stopThreads.load())
                 m_accepted.wait_for(lock, delay, [&] { return m_incoming.size() >= maxBatch || m_stopThreads.load(); });
             m_taken.swap(m_incoming);
         }
-        while (!m_taken.empty() && batch.size() < maxBatch) {
-            batch.push_back(std::move(m_taken.front()));
-            m_taken.pop_front();
+        while (m_takenAt < m_taken.size() && batch.size() < maxBatch)
+            batch.push_back(std::move(m_taken[m_takenAt++]));
+        if (m_takenAt == m_taken.size()) {
+            m_taken.clear();
+            m_takenAt = 0;
         }
         if (!batch.empty()) {
             m_durableTicket.store(batch.back().ticket);

@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 class QThread;
 
@@ -166,7 +167,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_accepted;
     QHash<QString, SessionState> m_sessions;
-    std::deque<Pending> m_incoming;
+    std::vector<Pending> m_incoming;
     quint64 m_nextTicket = 1;
     bool m_acceptingStopped = false;
 
@@ -186,7 +187,8 @@ private:
     mutable std::condition_variable m_persistedWake;
 
     // Writer-thread state.
-    std::deque<Pending> m_taken; ///< without a journal: commands taken from m_incoming, not yet batched
+    std::vector<Pending> m_taken; ///< without a journal: commands taken from m_incoming in one swap
+    size_t m_takenAt = 0; ///< the next of m_taken to batch
     std::unique_ptr<WriterConnection> m_writer;
     bool m_recovered = false;
     int m_connectDelayMs = 50;
