@@ -456,6 +456,29 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
 </context>
 <context>
+    <name>voxtrack::json</name>
+    <message>
+        <source>an empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (%2 characters)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>voxtrack::models::DoctorReportModel</name>
     <message>
         <source>Passed</source>
@@ -515,26 +538,6 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
 </context>
 <context>
     <name>voxtrack::protocol</name>
-    <message>
-        <source>an empty string</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 (%2 characters)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>an array</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>an object</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>nothing</source>
-        <translation type="unfinished"></translation>
-    </message>
     <message>
         <source>a string of 1 to %1 letters, digits, &quot;.&quot;, &quot;_&quot;, &quot;:&quot; or &quot;-&quot;</source>
         <translation type="unfinished"></translation>
@@ -779,22 +782,6 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
 </context>
 <context>
     <name>voxtrack::server::RulesAgent</name>
-    <message>
-        <source>an empty string</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>an array</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>an object</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>nothing</source>
-        <translation type="unfinished"></translation>
-    </message>
     <message>
         <source>%1: the key is missing: add it as %2.</source>
         <translation type="unfinished"></translation>
