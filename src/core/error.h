@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QMetaType>
 #include <QString>
 
 #include <utility>
@@ -56,3 +57,5 @@ private:
 using Status = Error;
 
 } // namespace voxtrack
+
+Q_DECLARE_METATYPE(voxtrack::Error)

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#include "client/voiceclient.h"
+#include "server/agent.h"
+#include "server/conversationserver.h"
+#include "server/jwt.h"
+#include "support/testdatabase.h"
+#include "tracker/conversationtracker.h"
+
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace voxtrack;
+using namespace voxtrack::client;
+using voxtrack::test::TestDatabase;
+
+class TestVoiceClient : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestDatabase> m_database;
+    std::unique_ptr<QTemporaryDir> m_journal;
+    std::unique_ptr<tracker::ConversationTracker> m_tracker;
+    std::unique_ptr<server::ConversationServer> m_server;
+
+    void startServer(const QByteArray& secret = {})
+    {
+        tracker::TrackerOptions options;
+        options.database = m_database->url();
+        options.journalDirectory = m_journal->path();
+        m_tracker = std::make_unique<tracker::ConversationTracker>(options);
+        VOXTRACK_VERIFY_OK(m_tracker->start());
+        server::ServerOptions serverOptions;
+        serverOptions.port = 0;
+        serverOptions.noAuth = secret.isEmpty();
+        serverOptions.tokenSecret = secret;
+        serverOptions.workerThreads = 1;
+        m_server = std::make_unique<server::ConversationServer>(
+            serverOptions, m_tracker.get(), server::RulesAgent::defaultRules());
+        VOXTRACK_VERIFY_OK(m_server->listen());
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        auto created = TestDatabase::create();
+        QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
+        m_database = std::move(*created);
+        m_journal = std::make_unique<QTemporaryDir>();
+    }
+
+    void cleanup()
+    {
+        if (m_server)
+            m_server->shutdown(2000);
+        if (m_tracker)
+            m_tracker->stop(5000);
+        m_server.reset();
+        m_tracker.reset();
+        m_database.reset();
+        m_journal.reset();
+    }
+
+    void holdsAConversationAndTimesEachStep()
+    {
+        startServer();
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.userId = QStringLiteral("caller-7");
+        options.sessionMetadata = {{QStringLiteral("channel"), QStringLiteral("phone")}};
+        options.askPersisted = true;
+        VoiceClient client(options);
+        QSignalSpy started(&client, &VoiceClient::started);
+        QSignalSpy ended(&client, &VoiceClient::sessionEnded);
+        client.open();
+        QTRY_COMPARE(started.size(), 1);
+        QVERIFY(client.connectUs() > 0);
+        QCOMPARE(client.userId(), QStringLiteral("caller-7"));
+
+        const QString id = client.say(QStringLiteral("What's the price of Tesla?"));
+        QTRY_VERIFY(client.exchange(id)->replyUs >= 0);
+        QTRY_VERIFY(client.exchange(id)->persistedUs >= 0);
+        const Exchange* exchange = client.exchange(id);
+        QVERIFY(exchange->ackUs >= 0);
+        QVERIFY(exchange->ackUs <= exchange->replyUs);
+        QCOMPARE(exchange->seq, 2); // after the system message
+        QCOMPARE(exchange->reply, QStringLiteral("The latest price for Tesla is $251.30."));
+        QCOMPARE(exchange->replySeq, 3);
+        QCOMPARE(exchange->messageId, protocol::messageIdFor(client.sessionId(), id));
+
+        client.end();
+        QTRY_COMPARE(ended.size(), 1);
+        QCOMPARE(client.ended()->messages, 3);
+        QTRY_VERIFY(client.isClosed());
+        QVERIFY(client.observedDurationSeconds() >= 0);
+
+        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        QSqlQuery query(connection->database());
+        QVERIFY(query.exec(QStringLiteral("SELECT user_id, metadata FROM conversation_sessions WHERE session_id = '%1'")
+                               .arg(client.sessionId())));
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toString(), QStringLiteral("caller-7"));
+        QCOMPARE(QJsonDocument::fromJson(query.value(1).toString().toUtf8()).object(), options.sessionMetadata);
+    }
+
+    void bearerTokenIdentifiesTheUser()
+    {
+        startServer("s3cret");
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.bearerToken = server::signJwt(
+            {{QStringLiteral("sub"), QStringLiteral("user-42")},
+                {QStringLiteral("exp"), QDateTime::currentDateTimeUtc().addSecs(3600).toSecsSinceEpoch()}},
+            "s3cret");
+        VoiceClient client(options);
+        QSignalSpy started(&client, &VoiceClient::started);
+        client.open();
+        QTRY_COMPARE(started.size(), 1);
+        QCOMPARE(client.userId(), QStringLiteral("user-42"));
+    }
+
+    void aRefusedTokenIsAFailure()
+    {
+        startServer("s3cret");
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.bearerToken = "not.a.token";
+        VoiceClient client(options);
+        QSignalSpy failed(&client, &VoiceClient::failed);
+        client.open();
+        QTRY_VERIFY(!failed.isEmpty());
+        QCOMPARE(failed.constFirst().at(0).value<Error>().code, QStringLiteral("auth.invalid"));
+        QTRY_VERIFY(client.isClosed());
+        QVERIFY(client.sessionId().isEmpty());
+    }
+
+    void nothingListeningIsAConnectFailure()
+    {
+        QTcpServer reserve; // a port nobody serves once closed
+        QVERIFY(reserve.listen(QHostAddress::LocalHost));
+        const quint16 port = reserve.serverPort();
+        reserve.close();
+        ClientOptions options;
+        options.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/v1/conversation").arg(port));
+        options.userId = QStringLiteral("u");
+        VoiceClient client(options);
+        QSignalSpy failed(&client, &VoiceClient::failed);
+        client.open();
+        QTRY_VERIFY(!failed.isEmpty());
+        QCOMPARE(failed.constFirst().at(0).value<Error>().code, QStringLiteral("client.connect"));
+    }
+
+    void aDroppedConnectionEndsTheSession()
+    {
+        startServer();
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.userId = QStringLiteral("u");
+        VoiceClient client(options);
+        QSignalSpy started(&client, &VoiceClient::started);
+        client.open();
+        QTRY_COMPARE(started.size(), 1);
+        const QString id = client.say(QStringLiteral("hello"));
+        QTRY_VERIFY(client.exchange(id)->ackUs >= 0);
+        client.abort();
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        auto endReason = [&] {
+            const auto value = connection->scalar(
+                QStringLiteral("SELECT end_reason FROM conversation_sessions WHERE session_id = ?"),
+                {client.sessionId()});
+            return value ? value->toString() : value.errorText();
+        };
+        QTRY_COMPARE(endReason(), QStringLiteral("client_closed"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVoiceClient)
+#include "tst_voiceclient.moc"
