@@ -226,6 +226,7 @@ void ConnectionWorker::onWebSocket()
         connection->userId = userId;
         connection->wantsPersisted = query.queryItemValue(QStringLiteral("persisted")) == u"1";
         connection->lastActivity.start();
+        connection->since.start();
 
         const auto started = m_tracker->startSession(connection->sessionId, userId, metadata);
         if (!started) {
@@ -238,8 +239,10 @@ void ConnectionWorker::onWebSocket()
         const QDateTime startedAt = started->startedAt;
         const QString prompt = m_agent->systemPrompt();
         if (!prompt.isEmpty()) {
-            if (const auto system = m_tracker->trackMessage(connection->sessionId, Role::System, prompt))
+            if (const auto system = m_tracker->trackMessage(connection->sessionId, Role::System, prompt)) {
                 ticket = system->ticket;
+                connection->lastSeq = system->seq;
+            }
         }
         m_connections.insert(socket, connection);
         connect(socket, &QWebSocket::textMessageReceived, this,
@@ -292,7 +295,8 @@ void ConnectionWorker::release(std::deque<Held>& queue, quint64 upTo)
         queue.pop_front();
         if (!held.socket)
             continue;
-        sendNow(held.socket, held.frame);
+        if (!held.frame.isEmpty())
+            sendNow(held.socket, held.frame);
         if (held.closeCode) {
             // Close on the next turn of the event loop, so frames already read from the socket
             // (a message right behind session.end) still get their answer first.
@@ -378,8 +382,13 @@ void ConnectionWorker::trackUserText(
     Connection* connection, const QString& id, Role role, const QString& content, const QJsonObject& metadata)
 {
     QWebSocket* socket = connection->socket;
-    const auto tracked = m_tracker->trackMessage(
-        connection->sessionId, role, content, QString(), metadata, protocol::messageIdFor(connection->sessionId, id));
+    const QUuid messageId = protocol::messageIdFor(connection->sessionId, id);
+    if (m_options.faults.dropEveryNth > 0 && ++connection->userMessages % m_options.faults.dropEveryNth == 0) {
+        // Test fault: acknowledged, never stored.
+        sendNow(socket, protocol::encode(protocol::MessageAck {id, ++connection->lastSeq, messageId}));
+        return;
+    }
+    const auto tracked = m_tracker->trackMessage(connection->sessionId, role, content, QString(), metadata, messageId);
     if (!tracked) {
         const QString code = tracked.error().code == u"tracker.overloaded" ? QStringLiteral("server.overloaded")
             : tracked.error().code == u"tracker.stopped"                   ? QStringLiteral("server.shutting_down")
@@ -387,6 +396,7 @@ void ConnectionWorker::trackUserText(
         sendError(socket, code, tracked.error().message, id);
         return;
     }
+    connection->lastSeq = std::max(connection->lastSeq, tracked->seq);
     hold(m_untilDurable, tracked->ticket, socket,
         protocol::encode(protocol::MessageAck {id, tracked->seq, tracked->messageId}));
     if (connection->wantsPersisted)
@@ -414,10 +424,12 @@ void ConnectionWorker::scheduleReply(Connection* connection, const QString& repl
         const QString id = QStringLiteral("agent-%1").arg(++open->agentReplies);
         const QJsonObject metadata {
             {QStringLiteral("reply_to"), replyTo}, {QStringLiteral("reply_latency_ms"), qint64(since.elapsed())}};
-        const auto tracked = m_tracker->trackMessage(
-            sessionId, Role::Agent, reply.content, reply.audioUrl, metadata, protocol::messageIdFor(sessionId, id));
+        const auto tracked
+            = m_tracker->trackMessage(sessionId, m_options.faults.agentWrongRole ? Role::User : Role::Agent,
+                reply.content, reply.audioUrl, metadata, protocol::messageIdFor(sessionId, id));
         if (!tracked)
             return;
+        open->lastSeq = std::max(open->lastSeq, tracked->seq);
         hold(m_untilDurable, tracked->ticket, socket,
             protocol::encode(
                 protocol::AgentMessage {id, reply.content, reply.audioUrl, replyTo, tracked->seq, tracked->createdAt}));
@@ -430,6 +442,16 @@ void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool
         return;
     connection->ended = true;
     m_counters->activeSessions.fetch_sub(1);
+    if (m_options.faults.neverEnd) {
+        // Test fault: the client is told the session ended; the database never hears of it.
+        if (notify && connection->socket) {
+            sendNow(connection->socket,
+                protocol::encode(protocol::SessionEnded {connection->sessionId,
+                    double(connection->since.elapsed()) / 1000.0, int(connection->lastSeq), reason}));
+            hold(m_untilDurable, 0, connection->socket, {}, quint16(QWebSocketProtocol::CloseCodeNormal));
+        }
+        return;
+    }
     const auto ended = m_tracker->endSession(connection->sessionId, reason);
     if (!ended) {
         qCWarning(lcServer).noquote() << ended.error().message;

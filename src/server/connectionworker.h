@@ -50,6 +50,9 @@ private:
         protocol::AudioGate audio;
         QElapsedTimer lastActivity;
         int agentReplies = 0;
+        int userMessages = 0;
+        qint64 lastSeq = 0;
+        QElapsedTimer since;
     };
     struct Held {
         quint64 ticket = 0;

@@ -33,6 +33,14 @@ struct ServerOptions {
     int pingIntervalMs = 15'000; ///< how often idle connections are pinged
     int idleTimeoutMs = 45'000; ///< a connection silent this long (no frame, no pong) is dropped: end_reason timeout
     int workerThreads = 0; ///< threads serving connections; 0: one per core
+
+    /// Deliberate faults, so the harness's verification can be shown to catch them. Never on in
+    /// production: voxtrackd sets them only from --test-fault.
+    struct Faults {
+        bool agentWrongRole = false; ///< store the agent's replies with role "user"
+        int dropEveryNth = 0; ///< acknowledge every n-th user message but never store it
+        bool neverEnd = false; ///< answer session.end but leave the session row active
+    } faults;
 };
 
 /// Counters of the server itself (the tracker has its own), readable from any thread.

@@ -93,6 +93,12 @@ int main(int argc, char* argv[])
         tr("ms"), QStringLiteral("45000"));
     const QCommandLineOption shutdownOption(QStringLiteral("shutdown-timeout"),
         tr("Milliseconds a stop may take to drain the queue (default 10000)."), tr("ms"), QStringLiteral("10000"));
+    const QCommandLineOption faultOption(QStringLiteral("test-fault"),
+        tr("For testing a harness only: make the server misbehave on purpose. agent-role (store replies as "
+           "role user), drop-every=N (acknowledge every N-th user message but never store it), never-end (leave "
+           "ended sessions active in the database). May be given more than once."),
+        tr("fault"));
+    parser.addOption(faultOption);
     parser.addOptions({dbOption, listenOption, secretOption, noAuthOption, frameOption, sessionsOption, rulesOption,
         silentOption, journalOption, logOption, idleOption, shutdownOption});
     parser.process(app);
@@ -156,6 +162,23 @@ int main(int argc, char* argv[])
     }
     serverOptions.maxFrameBytes = maxFrameBytes;
     serverOptions.pingIntervalMs = std::max(50, serverOptions.idleTimeoutMs / 3);
+
+    for (const QString& fault : parser.values(faultOption)) {
+        bool ok = true;
+        if (fault == u"agent-role")
+            serverOptions.faults.agentWrongRole = true;
+        else if (fault == u"never-end")
+            serverOptions.faults.neverEnd = true;
+        else if (fault.startsWith(u"drop-every="))
+            serverOptions.faults.dropEveryNth = fault.mid(11).toInt(&ok);
+        else
+            ok = false;
+        if (!ok || (fault.startsWith(u"drop-every=") && serverOptions.faults.dropEveryNth < 1)) {
+            return fail({QStringLiteral("usage"),
+                tr("--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not \"%1\".").arg(fault)});
+        }
+        qWarning().noquote() << "test fault on:" << fault << "- this server stores wrong data on purpose";
+    }
 
     std::shared_ptr<const server::Agent> agent;
     if (parser.isSet(silentOption)) {

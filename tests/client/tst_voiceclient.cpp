@@ -26,7 +26,7 @@ private:
     std::unique_ptr<tracker::ConversationTracker> m_tracker;
     std::unique_ptr<server::ConversationServer> m_server;
 
-    void startServer(const QByteArray& secret = {})
+    void startServer(const QByteArray& secret = {}, server::ServerOptions::Faults faults = {})
     {
         tracker::TrackerOptions options;
         options.database = m_database->url();
@@ -38,6 +38,7 @@ private:
         serverOptions.noAuth = secret.isEmpty();
         serverOptions.tokenSecret = secret;
         serverOptions.workerThreads = 1;
+        serverOptions.faults = faults;
         m_server = std::make_unique<server::ConversationServer>(
             serverOptions, m_tracker.get(), server::RulesAgent::defaultRules());
         VOXTRACK_VERIFY_OK(m_server->listen());
@@ -106,6 +107,62 @@ private Q_SLOTS:
         QVERIFY(query.next());
         QCOMPARE(query.value(0).toString(), QStringLiteral("caller-7"));
         QCOMPARE(QJsonDocument::fromJson(query.value(1).toString().toUtf8()).object(), options.sessionMetadata);
+    }
+
+    void testFaultsStoreWrongData_data()
+    {
+        QTest::addColumn<QString>("fault");
+        QTest::addRow("agent-role") << QStringLiteral("agent-role");
+        QTest::addRow("drop-every=2") << QStringLiteral("drop-every=2");
+        QTest::addRow("never-end") << QStringLiteral("never-end");
+    }
+
+    /// The switches that let the harness's verification be shown to work really break the data.
+    void testFaultsStoreWrongData()
+    {
+        QFETCH(QString, fault);
+        server::ServerOptions::Faults faults;
+        faults.agentWrongRole = fault == u"agent-role";
+        faults.dropEveryNth = fault == u"drop-every=2" ? 2 : 0;
+        faults.neverEnd = fault == u"never-end";
+        startServer({}, faults);
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.userId = QStringLiteral("u");
+        VoiceClient client(options);
+        QSignalSpy ended(&client, &VoiceClient::sessionEnded);
+        client.open();
+        QTRY_VERIFY(!client.sessionId().isEmpty());
+        const QString first = client.say(QStringLiteral("What's the price of Tesla?"));
+        const QString second = client.say(QStringLiteral("What's the price of Apple?"));
+        QTRY_VERIFY(client.exchange(first)->ackUs >= 0 && client.exchange(second)->ackUs >= 0);
+        if (!faults.dropEveryNth)
+            QTRY_VERIFY(client.exchange(first)->replyUs >= 0 && client.exchange(second)->replyUs >= 0);
+        client.end();
+        QTRY_COMPARE(ended.size(), 1);
+        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        auto number = [&](const QString& sql) {
+            const auto value = connection->scalar(sql, {client.sessionId()});
+            return value ? value->toLongLong() : -1;
+        };
+        const qint64 agentRows
+            = number(QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'agent'"));
+        const qint64 userRows
+            = number(QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'user'"));
+        const qint64 active = number(QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE session_id = ? AND "
+                                                    "ended_at IS NULL"));
+        if (faults.agentWrongRole) {
+            QCOMPARE(agentRows, 0);
+            QCOMPARE(userRows, 4); // the two questions and the two replies, stored as user
+        } else if (faults.dropEveryNth) {
+            QCOMPARE(userRows, 1); // the second message was acknowledged, never stored
+        } else {
+            QCOMPARE(agentRows, 2);
+            QCOMPARE(active, 1); // session.ended was sent, the row never ended
+        }
     }
 
     void bearerTokenIdentifiesTheUser()
