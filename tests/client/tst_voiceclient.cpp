@@ -148,12 +148,13 @@ private Q_SLOTS:
             const auto value = connection->scalar(sql, {client.sessionId()});
             return value ? value->toLongLong() : -1;
         };
-        const qint64 agentRows
-            = number(QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'agent'"));
-        const qint64 userRows
-            = number(QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'user'"));
-        const qint64 active = number(QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE session_id = ? AND "
-                                                    "ended_at IS NULL"));
+        const qint64 agentRows = number(
+            QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'agent'"));
+        const qint64 userRows = number(
+            QStringLiteral("SELECT count(*) FROM conversation_messages WHERE session_id = ? AND role = 'user'"));
+        const qint64 active
+            = number(QStringLiteral("SELECT count(*) FROM conversation_sessions WHERE session_id = ? AND "
+                                    "ended_at IS NULL"));
         if (faults.agentWrongRole) {
             QCOMPARE(agentRows, 0);
             QCOMPARE(userRows, 4); // the two questions and the two replies, stored as user
