@@ -120,72 +120,10 @@ QJsonValue fillNumber(const QJsonValue& value, int n)
 
 /// Reads a scenario document, stopping at the first mistake. Every sentence starts with the
 /// JSON path of the mistake.
-struct Reader {
-    Error error; ///< the first mistake; null while there is none
-
-    bool fail(const QString& message)
+struct Reader : json::DocumentReader {
+    Reader()
+        : DocumentReader(QStringLiteral("scenario.invalid"))
     {
-        if (error.isNull())
-            error = Error {QStringLiteral("scenario.invalid"), message};
-        return false;
-    }
-
-    bool failAt(const QString& path, const QString& sentence) { return fail(path + QStringLiteral(": ") + sentence); }
-
-    bool failMissing(const QString& path, const QString& expectation)
-    {
-        return fail(QCoreApplication::translate("voxtrack::client::Scenario", "%1: the key is missing: add it as %2.")
-                        .arg(path, expectation));
-    }
-
-    bool failType(const QString& path, const QString& expectation, const QJsonValue& value)
-    {
-        return fail(QCoreApplication::translate("voxtrack::client::Scenario", "%1: expected %2, not %3: fix the value.")
-                        .arg(path, expectation, describeValue(value)));
-    }
-
-    /// Refuses keys outside `known`; keys starting with "_" are comments.
-    bool checkKeys(const QJsonObject& object, const QString& path, const QStringList& known)
-    {
-        for (auto it = object.begin(); it != object.end(); ++it) {
-            if (it.key().startsWith(u'_') || known.contains(it.key()))
-                continue;
-            const QString keyPath = path.isEmpty() ? it.key() : path + u'.' + it.key();
-            return fail(QCoreApplication::translate("voxtrack::client::Scenario",
-                "%1: the key is not known: use one of %2 (keys starting with \"_\" are comments).")
-                            .arg(keyPath, known.join(QStringLiteral(", "))));
-        }
-        return true;
-    }
-
-    std::optional<QString> string(const QJsonValue& value, const QString& path, bool required, bool nonEmpty)
-    {
-        const QString expectation = nonEmpty
-            ? QCoreApplication::translate("voxtrack::client::Scenario", "a non-empty string")
-            : QCoreApplication::translate("voxtrack::client::Scenario", "a string");
-        if (isAbsent(value)) {
-            if (required) {
-                failMissing(path, expectation);
-                return std::nullopt;
-            }
-            return QString();
-        }
-        if (!value.isString() || (nonEmpty && value.toString().isEmpty())) {
-            failType(path, expectation, value);
-            return std::nullopt;
-        }
-        return value.toString();
-    }
-
-    std::optional<bool> boolean(const QJsonValue& value, const QString& path)
-    {
-        if (isAbsent(value))
-            return false;
-        if (!value.isBool()) {
-            failType(path, QCoreApplication::translate("voxtrack::client::Scenario", "true or false"), value);
-            return std::nullopt;
-        }
-        return value.toBool();
     }
 
     /// A whole number from low to high; absent gives `absent`.

@@ -47,4 +47,66 @@ QString describeValue(const QJsonValue& value)
     return QCoreApplication::translate("voxtrack::json", "nothing");
 }
 
+bool DocumentReader::fail(const QString& message)
+{
+    if (error.isNull())
+        error = Error {m_code, message};
+    return false;
+}
+
+bool DocumentReader::failMissing(const QString& path, const QString& expectation)
+{
+    return fail(
+        QCoreApplication::translate("voxtrack::json", "%1: the key is missing: add it as %2.").arg(path, expectation));
+}
+
+bool DocumentReader::failType(const QString& path, const QString& expectation, const QJsonValue& value)
+{
+    return fail(QCoreApplication::translate("voxtrack::json", "%1: expected %2, not %3: fix the value.")
+                    .arg(path, expectation, describeValue(value)));
+}
+
+bool DocumentReader::checkKeys(const QJsonObject& object, const QString& path, const QStringList& known)
+{
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (it.key().startsWith(u'_') || known.contains(it.key()))
+            continue;
+        const QString keyPath = path.isEmpty() ? it.key() : path + u'.' + it.key();
+        return fail(QCoreApplication::translate(
+            "voxtrack::json", "%1: the key is not known: use one of %2 (keys starting with \"_\" are comments).")
+                        .arg(keyPath, known.join(QStringLiteral(", "))));
+    }
+    return true;
+}
+
+std::optional<QString> DocumentReader::string(
+    const QJsonValue& value, const QString& path, bool required, bool nonEmpty)
+{
+    const QString expectation = nonEmpty ? QCoreApplication::translate("voxtrack::json", "a non-empty string")
+                                         : QCoreApplication::translate("voxtrack::json", "a string");
+    if (isAbsent(value)) {
+        if (required) {
+            failMissing(path, expectation);
+            return std::nullopt;
+        }
+        return QString();
+    }
+    if (!value.isString() || (nonEmpty && value.toString().isEmpty())) {
+        failType(path, expectation, value);
+        return std::nullopt;
+    }
+    return value.toString();
+}
+
+std::optional<bool> DocumentReader::boolean(const QJsonValue& value, const QString& path)
+{
+    if (isAbsent(value))
+        return false;
+    if (!value.isBool()) {
+        failType(path, QCoreApplication::translate("voxtrack::json", "true or false"), value);
+        return std::nullopt;
+    }
+    return value.toBool();
+}
+
 } // namespace voxtrack::json

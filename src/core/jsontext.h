@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/error.h"
+
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
+#include <QStringList>
 #include <QStringView>
+
+#include <optional>
 
 /// How error sentences quote what they were given: the protocol codec, the rules loader and
 /// the scenario reader all speak of JSON values the same way.
@@ -23,5 +29,33 @@ inline constexpr qsizetype quoteLimit = 40;
 {
     return value.isUndefined() || value.isNull();
 }
+
+/// Reads a JSON document written by a person (a scenario, agent rules), keeping the first mistake
+/// as an Error whose sentence starts with the JSON path ("turns[2].say: expected a string, not 42:
+/// fix the value."). Readers of particular formats derive from it and add their own fields.
+class DocumentReader {
+public:
+    explicit DocumentReader(QString code)
+        : m_code(std::move(code))
+    {
+    }
+
+    Error error; ///< the first mistake; null while there is none
+
+    /// Keeps message as the error unless there is one already; returns false for `return fail(…)`.
+    bool fail(const QString& message);
+    bool failAt(const QString& path, const QString& sentence) { return fail(path + QStringLiteral(": ") + sentence); }
+    bool failMissing(const QString& path, const QString& expectation);
+    bool failType(const QString& path, const QString& expectation, const QJsonValue& value);
+    /// Refuses keys outside `known`; keys starting with "_" are comments.
+    bool checkKeys(const QJsonObject& object, const QString& path, const QStringList& known);
+    /// A string; absent and not required gives an empty one.
+    std::optional<QString> string(const QJsonValue& value, const QString& path, bool required, bool nonEmpty);
+    /// true or false; absent gives false.
+    std::optional<bool> boolean(const QJsonValue& value, const QString& path);
+
+private:
+    QString m_code;
+};
 
 } // namespace voxtrack::json

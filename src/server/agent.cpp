@@ -81,57 +81,10 @@ using json::isAbsent;
 
 /// Reads a rules document into RulesAgent's data, stopping at the first mistake. Every error
 /// sentence starts with the JSON path of the mistake.
-struct Loader {
-    Error error; ///< the first mistake; null while there is none
-
-    void fail(const QString& message)
+struct Loader : json::DocumentReader {
+    Loader()
+        : DocumentReader(QStringLiteral("rules.invalid"))
     {
-        if (error.isNull())
-            error = Error {QStringLiteral("rules.invalid"), message};
-    }
-
-    void failMissing(const QString& path, const QString& expectation)
-    {
-        fail(QCoreApplication::translate("voxtrack::server::RulesAgent", "%1: the key is missing: add it as %2.")
-                 .arg(path, expectation));
-    }
-
-    void failType(const QString& path, const QString& expectation, const QJsonValue& value)
-    {
-        fail(QCoreApplication::translate("voxtrack::server::RulesAgent", "%1: expected %2, not %3: fix the value.")
-                 .arg(path, expectation, describeValue(value)));
-    }
-
-    /// Refuses keys outside `known`; keys starting with "_" are comments and are ignored.
-    bool checkKeys(const QJsonObject& object, const QString& path, const QStringList& known)
-    {
-        for (auto it = object.begin(); it != object.end(); ++it) {
-            if (it.key().startsWith(u'_') || known.contains(it.key()))
-                continue;
-            const QString keyPath = path.isEmpty() ? it.key() : path + u'.' + it.key();
-            fail(QCoreApplication::translate("voxtrack::server::RulesAgent",
-                "%1: the key is not known: use one of %2 (keys starting with \"_\" are comments).")
-                     .arg(keyPath, known.join(QStringLiteral(", "))));
-            return false;
-        }
-        return true;
-    }
-
-    std::optional<QString> string(const QJsonValue& value, const QString& path, bool required, bool nonEmpty)
-    {
-        const QString expectation = nonEmpty
-            ? QCoreApplication::translate("voxtrack::server::RulesAgent", "a non-empty string")
-            : QCoreApplication::translate("voxtrack::server::RulesAgent", "a string");
-        if (isAbsent(value)) {
-            if (required)
-                failMissing(path, expectation);
-            return required ? std::nullopt : std::optional<QString>(QString());
-        }
-        if (!value.isString() || (nonEmpty && value.toString().isEmpty())) {
-            failType(path, expectation, value);
-            return std::nullopt;
-        }
-        return value.toString();
     }
 
     std::optional<int> delay(const QJsonValue& value, const QString& path, int absent)
