@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include "client/verifier.h"
+#include "client/voiceclient.h"
+#include "server/agent.h"
+#include "server/conversationserver.h"
+#include "store/migrator.h"
+#include "support/testdatabase.h"
+#include "tracker/conversationtracker.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace voxtrack;
+using namespace voxtrack::client;
+using voxtrack::test::TestDatabase;
+
+class TestVerifier : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestDatabase> m_database;
+    std::unique_ptr<QTemporaryDir> m_journal;
+    std::unique_ptr<tracker::ConversationTracker> m_tracker;
+    std::unique_ptr<server::ConversationServer> m_server;
+    std::unique_ptr<VoiceClient> m_client;
+    QJsonObject m_sessionMetadata;
+
+    void startServer(server::ServerOptions::Faults faults = {})
+    {
+        tracker::TrackerOptions options;
+        options.database = m_database->url();
+        options.journalDirectory = m_journal->path();
+        m_tracker = std::make_unique<tracker::ConversationTracker>(options);
+        VOXTRACK_VERIFY_OK(m_tracker->start());
+        server::ServerOptions serverOptions;
+        serverOptions.port = 0;
+        serverOptions.noAuth = true;
+        serverOptions.workerThreads = 1;
+        serverOptions.faults = faults;
+        m_server = std::make_unique<server::ConversationServer>(
+            serverOptions, m_tracker.get(), server::RulesAgent::defaultRules());
+        VOXTRACK_VERIFY_OK(m_server->listen());
+    }
+
+    /// Three user messages (the first with metadata), the agent's replies, session.end; waits
+    /// until everything is stored. With dropEveryNth = 2 the second message gets no reply.
+    void holdConversation(bool secondDropped = false)
+    {
+        ClientOptions options;
+        options.url = m_server->conversationUrl();
+        options.userId = QStringLiteral("caller-7");
+        m_sessionMetadata = {{QStringLiteral("channel"), QStringLiteral("phone")}};
+        options.sessionMetadata = m_sessionMetadata;
+        m_client = std::make_unique<VoiceClient>(options);
+        QSignalSpy ended(m_client.get(), &VoiceClient::sessionEnded);
+        m_client->open();
+        QTRY_VERIFY(!m_client->sessionId().isEmpty());
+        const QList<std::pair<QString, QJsonObject>> turns {
+            {QStringLiteral("What's the price of Tesla?"),
+                {{QStringLiteral("asr_confidence"), 0.92}, {QStringLiteral("lang"), QStringLiteral("en")}}},
+            {QStringLiteral("What's the price of Apple?"), {}},
+            {QStringLiteral("Thank you, goodbye"), {}},
+        };
+        for (qsizetype i = 0; i < turns.size(); ++i) {
+            const QString id = m_client->say(turns.at(i).first, Role::User, turns.at(i).second);
+            QTRY_VERIFY(m_client->exchange(id)->ackUs >= 0);
+            if (!(secondDropped && i == 1))
+                QTRY_VERIFY(m_client->exchange(id)->replyUs >= 0);
+        }
+        m_client->end();
+        QTRY_COMPARE(ended.size(), 1);
+        QTRY_VERIFY(m_client->isClosed());
+        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+    }
+
+    /// The sorted, distinct check ids of a verification of the client's conversation.
+    QStringList verifiedChecks(QList<Finding>* all = nullptr)
+    {
+        auto connection = m_database->connect();
+        if (!connection)
+            return {QStringLiteral("no connection")};
+        const ExpectedSession expected = expectedFrom(*m_client, m_sessionMetadata);
+        const auto findings = Verifier(*connection).verify(expected);
+        if (!findings)
+            return {findings.errorText()};
+        QStringList checks;
+        for (const Finding& finding : *findings) {
+            if (finding.sessionId != m_client->sessionId())
+                checks << QStringLiteral("finding without the session: ") + finding.check;
+            if (finding.message.isEmpty())
+                checks << QStringLiteral("finding without a message: ") + finding.check;
+            checks << finding.check;
+        }
+        if (all)
+            *all = *findings;
+        checks.sort();
+        checks.removeDuplicates();
+        return checks;
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        auto created = TestDatabase::create();
+        QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
+        m_database = std::move(*created);
+        m_journal = std::make_unique<QTemporaryDir>();
+    }
+
+    void cleanup()
+    {
+        m_client.reset();
+        if (m_server)
+            m_server->shutdown(2000);
+        if (m_tracker)
+            m_tracker->stop(5000);
+        m_server.reset();
+        m_tracker.reset();
+        m_database.reset();
+        m_journal.reset();
+    }
+
+    void aFaithfulConversationHasNoFindings()
+    {
+        startServer();
+        holdConversation();
+        const ExpectedSession expected = expectedFrom(*m_client, m_sessionMetadata);
+        QCOMPARE(expected.messages.size(), 6);
+        QCOMPARE(expected.messages.constFirst().seq, 2);
+        QCOMPARE(expected.messages.at(1).role, Role::Agent);
+        QCOMPARE(expected.messages.at(1).metadata.value(QStringLiteral("reply_to")).toString(), QStringLiteral("m1"));
+        QCOMPARE(expected.messages.at(1).messageId,
+            protocol::messageIdFor(m_client->sessionId(), QStringLiteral("agent-1")));
+        QCOMPARE(expected.messageCount, 7);
+        QVERIFY(expected.ended);
+        QCOMPARE(verifiedChecks(), QStringList());
+    }
+
+    void aMissingSessionIsOneFinding()
+    {
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        const auto migrated = store::Migrator(*connection).migrate();
+        QVERIFY2(migrated.hasValue(), qPrintable(migrated.errorText()));
+        ExpectedSession expected;
+        expected.sessionId = QStringLiteral("no-such-session");
+        const auto findings = Verifier(*connection).verify(expected);
+        QVERIFY2(findings.hasValue(), qPrintable(findings.errorText()));
+        QCOMPARE(findings->size(), 1);
+        QCOMPARE(findings->constFirst().check, QStringLiteral("session.missing"));
+        QCOMPARE(findings->constFirst().sessionId, QStringLiteral("no-such-session"));
+    }
+
+    void aFailedQueryIsAnError()
+    {
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        const auto migrated = store::Migrator(*connection).migrate();
+        QVERIFY2(migrated.hasValue(), qPrintable(migrated.errorText()));
+        VOXTRACK_VERIFY_OK(connection->exec(QStringLiteral("DROP TABLE conversation_messages")));
+        ExpectedSession expected;
+        expected.sessionId = QStringLiteral("s");
+        VOXTRACK_VERIFY_OK(connection->exec(
+            QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, started_at, session_start) "
+                           "VALUES ('s', 'u', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")));
+        const auto findings = Verifier(*connection).verify(expected);
+        QVERIFY(!findings.hasValue());
+        QCOMPARE(findings.error().code, QStringLiteral("db.query"));
+    }
+
+    void serverFaultsAreFound_data()
+    {
+        QTest::addColumn<QString>("fault");
+        QTest::addColumn<QStringList>("checks");
+        QTest::addRow("agent-role") << QStringLiteral("agent-role") << QStringList {QStringLiteral("message.role")};
+        QTest::addRow("drop-every=2") << QStringLiteral("drop-every=2")
+                                      << QStringList {QStringLiteral("message.missing")};
+        QTest::addRow("never-end") << QStringLiteral(
+            "never-end") << QStringList {QStringLiteral("session.not_ended"), QStringLiteral("session.still_active")};
+    }
+
+    void serverFaultsAreFound()
+    {
+        QFETCH(QString, fault);
+        QFETCH(QStringList, checks);
+        server::ServerOptions::Faults faults;
+        faults.agentWrongRole = fault == u"agent-role";
+        faults.dropEveryNth = fault == u"drop-every=2" ? 2 : 0;
+        faults.neverEnd = fault == u"never-end";
+        startServer(faults);
+        holdConversation(faults.dropEveryNth == 2);
+        QList<Finding> findings;
+        QCOMPARE(verifiedChecks(&findings), checks);
+        if (faults.agentWrongRole) {
+            QCOMPARE(findings.size(), 3); // one per reply
+            for (const Finding& finding : std::as_const(findings)) {
+                QCOMPARE(finding.expected, QStringLiteral("agent"));
+                QCOMPARE(finding.actual, QStringLiteral("user"));
+            }
+        }
+        if (faults.dropEveryNth)
+            QCOMPARE(findings.size(), 1);
+    }
+
+    void tamperingIsFound_data()
+    {
+        QTest::addColumn<QString>("sql");
+        QTest::addColumn<QStringList>("checks");
+        QTest::addRow("content") << QStringLiteral(
+            "UPDATE conversation_messages SET content = 'tampered' WHERE session_id = ? AND seq = 2")
+                                 << QStringList {QStringLiteral("message.content")};
+        QTest::addRow("deleted") << QStringLiteral("DELETE FROM conversation_messages WHERE session_id = ? AND seq = 3")
+                                 << QStringList {QStringLiteral("message.missing")};
+        QTest::addRow("role") << QStringLiteral(
+            "UPDATE conversation_messages SET role = 'user' WHERE session_id = ? AND role = 'agent'")
+                              << QStringList {QStringLiteral("message.role")};
+        QTest::addRow("seq") << QStringLiteral(
+            "UPDATE conversation_messages SET seq = 40 WHERE session_id = ? AND seq = 4")
+                             << QStringList {QStringLiteral("message.seq")};
+        QTest::addRow("message-metadata")
+            << QStringLiteral("UPDATE conversation_messages SET metadata = NULL WHERE session_id = ? AND seq = 2")
+            << QStringList {QStringLiteral("message.metadata")};
+        QTest::addRow("audio-url") << QStringLiteral(
+            "UPDATE conversation_messages SET audio_url = 'https://cdn.example/a.wav' WHERE session_id = ? AND seq = 3")
+                                   << QStringList {QStringLiteral("message.audio_url")};
+        QTest::addRow("duration") << QStringLiteral(
+            "UPDATE conversation_sessions SET duration_seconds = duration_seconds + 60 WHERE session_id = ?")
+                                  << QStringList {QStringLiteral("session.duration")};
+        QTest::addRow("message-count") << QStringLiteral(
+            "UPDATE conversation_sessions SET message_count = message_count + 1 WHERE session_id = ?")
+                                       << QStringList {QStringLiteral("session.message_count")};
+        QTest::addRow("end-reason") << QStringLiteral(
+            "UPDATE conversation_sessions SET end_reason = 'timeout' WHERE session_id = ?")
+                                    << QStringList {QStringLiteral("session.end_reason")};
+        QTest::addRow("user-id") << QStringLiteral(
+            "UPDATE conversation_sessions SET user_id = 'someone-else' WHERE session_id = ?")
+                                 << QStringList {QStringLiteral("session.user_id")};
+        QTest::addRow("session-metadata") << QStringLiteral(
+            "UPDATE conversation_sessions SET metadata = '{\"channel\": \"web\"}' WHERE session_id = ?")
+                                          << QStringList {QStringLiteral("session.metadata")};
+        QTest::addRow("extra-message") << QStringLiteral(
+            "INSERT INTO conversation_messages (session_id, user_id, role, content, created_at, seq) "
+            "SELECT session_id, user_id, 'user', 'injected', started_at, 99 FROM conversation_sessions "
+            "WHERE session_id = ?") << QStringList {QStringLiteral("message.unexpected")};
+        QTest::addRow("still-active") << QStringLiteral(
+            "UPDATE conversation_sessions SET is_active = (1 = 1) WHERE session_id = ?")
+                                      << QStringList {QStringLiteral("session.still_active")};
+    }
+
+    /// Rows changed behind the server's back after a faithful conversation.
+    void tamperingIsFound()
+    {
+        QFETCH(QString, sql);
+        QFETCH(QStringList, checks);
+        startServer();
+        holdConversation();
+        QCOMPARE(verifiedChecks(), QStringList());
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        VOXTRACK_VERIFY_OK(connection->exec(sql, {m_client->sessionId()}));
+        QCOMPARE(verifiedChecks(), checks);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVerifier)
+#include "tst_verifier.moc"
