@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+#include "store/queries.h"
+
+#include "store/connection.h"
+#include "store/schema.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QStringList>
+#include <QTimeZone>
+
+namespace voxtrack::store {
+
+namespace {
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("voxtrack::store::Queries", text);
+}
+
+/// The optional columns the inspection reads when they are there (migration 0002 adds them).
+struct Columns {
+    bool postgres = false;
+    bool endReason = false;
+    bool messageId = false;
+    bool seq = false;
+};
+
+Expected<Columns> inspect(Connection& connection)
+{
+    const auto schema = inspectSchema(connection);
+    if (!schema)
+        return schema.error();
+    if (!schema->sessions.exists || !schema->messages.exists) {
+        return Error {QStringLiteral("inspect.not_conversation_db"),
+            tr("%1 does not have both conversation_sessions and conversation_messages: point --db at a "
+               "conversation database, or create the tables with voxtrack-cli migrate.")
+                .arg(connection.url().toDisplayString())};
+    }
+    if (schema->isLegacyShape()) {
+        return Error {QStringLiteral("inspect.legacy_shape"),
+            tr("%1 keeps sessions in the old shape without a session_id column: upgrade it with voxtrack-cli "
+               "migrate.")
+                .arg(connection.url().toDisplayString())};
+    }
+    Columns columns;
+    columns.postgres = connection.isPostgreSql();
+    columns.endReason = schema->sessions.hasColumn(u"end_reason");
+    columns.messageId = schema->messages.hasColumn(u"message_id");
+    columns.seq = schema->messages.hasColumn(u"seq");
+    return columns;
+}
+
+struct Where {
+    QString sql;
+    QVariantList values;
+};
+
+Where whereClause(const SessionFilter& filter, bool postgres)
+{
+    QStringList parts;
+    Where where;
+    if (!filter.userId.isEmpty()) {
+        parts << QStringLiteral("s.user_id = ?");
+        where.values << filter.userId;
+    }
+    if (filter.state == SessionFilter::State::Active)
+        parts << (postgres ? QStringLiteral("s.is_active IS TRUE") : QStringLiteral("s.is_active <> 0"));
+    else if (filter.state == SessionFilter::State::Ended)
+        parts << (postgres ? QStringLiteral("s.is_active IS FALSE") : QStringLiteral("s.is_active = 0"));
+    if (filter.since.isValid()) {
+        // SQLite keeps ISO 8601 UTC text with milliseconds, which orders as text.
+        parts << (postgres ? QStringLiteral("s.started_at >= CAST(? AS timestamptz)")
+                           : QStringLiteral("s.started_at >= ?"));
+        where.values << filter.since.toUTC().toString(Qt::ISODateWithMs);
+    }
+    if (!parts.isEmpty())
+        where.sql = QStringLiteral(" WHERE ") + parts.join(QStringLiteral(" AND "));
+    return where;
+}
+
+QString sessionSelect(const Columns& columns)
+{
+    return QStringLiteral("SELECT s.session_id, s.user_id, s.started_at, s.ended_at, s.duration_seconds, "
+                          "CASE WHEN %1 THEN 1 ELSE 0 END, %2, %3, "
+                          "(SELECT count(*) FROM conversation_messages m WHERE m.session_id = s.session_id) "
+                          "FROM conversation_sessions s")
+        .arg(columns.postgres ? QStringLiteral("s.is_active IS TRUE") : QStringLiteral("s.is_active <> 0"),
+            columns.postgres ? QStringLiteral("s.metadata::text") : QStringLiteral("s.metadata"),
+            columns.endReason ? QStringLiteral("s.end_reason") : QStringLiteral("NULL"));
+}
+
+const QString sessionOrder = QStringLiteral(" ORDER BY s.started_at DESC, s.id DESC");
+
+QJsonValue parseJson(const QVariant& value)
+{
+    if (value.isNull())
+        return QJsonValue::Null;
+    const QString text = value.toString();
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8());
+    if (document.isObject())
+        return document.object();
+    if (document.isArray())
+        return document.array();
+    return text; // scalars and text that is not JSON are shown as they are
+}
+
+SessionRow readSession(const QSqlQuery& query)
+{
+    SessionRow row;
+    row.sessionId = query.value(0).toString();
+    row.userId = query.value(1).toString();
+    row.startedAt = readTimestamp(query.value(2));
+    row.endedAt = readTimestamp(query.value(3));
+    if (!query.value(4).isNull())
+        row.durationSeconds = query.value(4).toDouble();
+    row.active = query.value(5).toInt() != 0;
+    row.metadata = parseJson(query.value(6)).toObject();
+    row.endReason = query.value(7).toString();
+    row.messageCount = query.value(8).toLongLong();
+    return row;
+}
+
+Expected<QList<SessionRow>> readSessions(Connection& connection, const QString& sql, const QVariantList& values)
+{
+    QSqlQuery query(connection.database());
+    query.setForwardOnly(true);
+    if (const Status status = execQuery(query, sql, values); !status.isNull())
+        return status;
+    QList<SessionRow> rows;
+    while (query.next())
+        rows.append(readSession(query));
+    if (query.lastError().isValid())
+        return queryError(query, sql);
+    return rows;
+}
+
+QString messageSelect(const Columns& columns)
+{
+    return QStringLiteral("SELECT m.id, m.session_id, m.user_id, m.role, m.content, m.audio_url, %1, m.created_at, "
+                          "%2, %3 FROM conversation_messages m")
+        .arg(columns.postgres ? QStringLiteral("m.metadata::text") : QStringLiteral("m.metadata"),
+            columns.messageId
+                ? (columns.postgres ? QStringLiteral("m.message_id::text") : QStringLiteral("m.message_id"))
+                : QStringLiteral("NULL"),
+            columns.seq ? QStringLiteral("m.seq") : QStringLiteral("NULL"));
+}
+
+QString messageOrder(const Columns& columns)
+{
+    return columns.seq ? QStringLiteral("(m.seq IS NULL), m.seq, m.created_at, m.id")
+                       : QStringLiteral("m.created_at, m.id");
+}
+
+Expected<QList<MessageRow>> readMessages(Connection& connection, const QString& sql, const QVariantList& values)
+{
+    QSqlQuery query(connection.database());
+    query.setForwardOnly(true);
+    if (const Status status = execQuery(query, sql, values); !status.isNull())
+        return status;
+    QList<MessageRow> rows;
+    while (query.next()) {
+        MessageRow row;
+        row.id = query.value(0).toLongLong();
+        row.sessionId = query.value(1).toString();
+        row.userId = query.value(2).toString();
+        row.role = query.value(3).toString();
+        row.content = query.value(4).toString();
+        row.audioUrl = query.value(5).toString();
+        row.metadata = parseJson(query.value(6));
+        row.createdAt = readTimestamp(query.value(7));
+        row.messageId = query.value(8).toString();
+        if (!query.value(9).isNull())
+            row.seq = query.value(9).toLongLong();
+        rows.append(row);
+    }
+    if (query.lastError().isValid())
+        return queryError(query, sql);
+    return rows;
+}
+
+Error sessionNotFound(Connection& connection, const QString& sessionId)
+{
+    return {QStringLiteral("session.not_found"),
+        tr("There is no session \"%1\" in %2: list the sessions with voxtrack-cli sessions.")
+            .arg(sessionId, connection.url().toDisplayString())};
+}
+
+} // namespace
+
+QDateTime readTimestamp(const QVariant& value)
+{
+    if (value.isNull() || !value.isValid())
+        return {};
+    if (value.metaType().id() == QMetaType::QDateTime)
+        return value.toDateTime().toUTC();
+    QString text = value.toString().trimmed();
+    if (text.size() > 10 && text.at(10) == u' ')
+        text[10] = u'T'; // "2025-10-18 09:30:00", as SQLite's datetime() writes it
+    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!time.isValid())
+        return {};
+    if (time.timeSpec() == Qt::LocalTime)
+        time.setTimeZone(QTimeZone::utc()); // no offset in the text: the schema stores UTC
+    return time.toUTC();
+}
+
+Expected<QList<SessionRow>> listSessions(Connection& connection, const SessionFilter& filter, int limit, qint64* total)
+{
+    const auto columns = inspect(connection);
+    if (!columns)
+        return columns.error();
+    const Where where = whereClause(filter, columns->postgres);
+    if (total) {
+        const QString countSql = QStringLiteral("SELECT count(*) FROM conversation_sessions s") + where.sql;
+        const auto counted = connection.scalar(countSql, where.values);
+        if (!counted)
+            return counted.error();
+        *total = counted->toLongLong();
+    }
+    QString sql = sessionSelect(*columns) + where.sql + sessionOrder;
+    if (limit >= 0)
+        sql += QStringLiteral(" LIMIT %1").arg(limit);
+    return readSessions(connection, sql, where.values);
+}
+
+Expected<SessionRow> findSession(Connection& connection, const QString& sessionId)
+{
+    const auto columns = inspect(connection);
+    if (!columns)
+        return columns.error();
+    const auto rows
+        = readSessions(connection, sessionSelect(*columns) + QStringLiteral(" WHERE s.session_id = ?"), {sessionId});
+    if (!rows)
+        return rows.error();
+    if (rows->isEmpty())
+        return sessionNotFound(connection, sessionId);
+    return rows->constFirst();
+}
+
+Expected<QList<MessageRow>> listMessages(Connection& connection, const QString& sessionId)
+{
+    const auto columns = inspect(connection);
+    if (!columns)
+        return columns.error();
+    const auto exists
+        = connection.scalar(QStringLiteral("SELECT 1 FROM conversation_sessions WHERE session_id = ?"), {sessionId});
+    if (!exists)
+        return exists.error();
+    if (!exists->isValid())
+        return sessionNotFound(connection, sessionId);
+    return readMessages(connection,
+        messageSelect(*columns) + QStringLiteral(" WHERE m.session_id = ? ORDER BY ") + messageOrder(*columns),
+        {sessionId});
+}
+
+Expected<QList<MessageRow>> listMessages(Connection& connection, const SessionFilter& filter)
+{
+    const auto columns = inspect(connection);
+    if (!columns)
+        return columns.error();
+    const Where where = whereClause(filter, columns->postgres);
+    const QString sql = messageSelect(*columns)
+        + QStringLiteral(" JOIN conversation_sessions s ON s.session_id = m.session_id") + where.sql + sessionOrder
+        + QStringLiteral(", ") + messageOrder(*columns);
+    return readMessages(connection, sql, where.values);
+}
+
+} // namespace voxtrack::store
