@@ -365,6 +365,608 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>Unknown command &quot;%1&quot;: run voxtrack-cli --help for the list.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>--user takes a user_id, not an empty string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--active and --ended exclude each other: give one of them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--since takes a time like 2h, 3d or 2025-10-18T09:30:00Z, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists conversation sessions, newest first, read-only: who, when, how long, how many stored messages and why it ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show at most this many sessions (default 50).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--limit takes a whole number of 1 or more, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SESSION</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>USER</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>STARTED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DURATION</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MESSAGES</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>END</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s) shown (of %1 matching).
+</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Shows one session&apos;s stored messages in order (seq, then created_at), read-only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name the session: voxtrack-cli messages SESSION_ID --db URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session %1 has no stored messages.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SEQ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ROLE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CONTENT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>AUDIO</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) in session %1.
+</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Exports every matching session with its messages, read-only. csv: one row per message with the session&apos;s columns repeated (a session without messages gets one row), RFC 4180 quoting, a header row. json: an array of sessions, each with a &quot;messages&quot; array.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>csv or json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write to this file (replaced whole, or not at all) instead of stdout.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--format takes csv or json, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say which format to export: --format csv or --format json.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--output takes a file name, not an empty string.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2: check the directory exists and is writable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n session(s) with %1 message(s) to %2.
+</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>List sessions, newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show one session&apos;s messages in order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export sessions with their messages as CSV or JSON</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::cli::FilterOptions</name>
+    <message>
+        <source>Only the sessions of this user_id.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only sessions still active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only sessions that have ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only sessions started at or after this time: ISO 8601 (2025-10-18T09:30:00Z; UTC when no offset is given) or a span back from now (30m, 2h, 3d, 1w).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client</name>
+    <message>
+        <source>%1: %2 (limit %3 %4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>session %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected &quot;%1&quot;, got &quot;%2&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write the report %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not create the report directory %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::LatencyHistogram</name>
+    <message>
+        <source>The histogram data is not valid: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::RunReport</name>
+    <message>
+        <source>voxtrack drive: %1 against %2
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>started %1, ran %2 s%3
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (interrupted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sessions: %1 planned, %2 started, %3 completed, %4 failed
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>messages: %1 sent, %2 acknowledged, %3 persisted
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>latency (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>max</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ack</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>persisted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>thresholds:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verification: not run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verification: the database matches the conversations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>findings: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>… and %1 more (see summary.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>errors by code:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PASSED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FAILED: %1 threshold(s) failed, %2 finding(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>turn %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verification was not run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 finding(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::Scenario</name>
+    <message>
+        <source>the &quot;}&quot; at offset %1 closes no placeholder: write }} for a literal brace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the &quot;{&quot; at offset %1 is not closed: end the placeholder with &quot;}&quot;, or write {{ for a literal brace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of milliseconds from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the regular expression is invalid (%2 at offset %3): fix the pattern.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the placeholder {%2} is not known: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>use {n} for the session number, and {{ and }} for literal braces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of milliseconds from 0 to %1, or a range [min, max] of two such numbers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of milliseconds from 0 to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the range [%2, %3] is inverted: write the shorter time first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object with &quot;contains&quot;, &quot;regex&quot;, &quot;within_ms&quot; or &quot;role&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>one of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object of names and regular expressions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the name is not usable as a placeholder: start with a letter and use only letters, digits and &quot;_&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the name is reserved for the placeholder {%2}: choose another name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object with &quot;say&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>use {n} or {user_id}, capture the value in an earlier turn&apos;s &quot;capture&quot;, and write {{ and }} for literal braces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>use {n}, {user_id} or a value captured by an earlier turn (%1), and write {{ and }} for literal braces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the placeholder {%2} is captured only by this turn or a later one: capture it in an earlier turn, since a value can be used only after the reply it comes from.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: only user turns get a reply, and this turn&apos;s role is &quot;%2&quot;: remove it, or make the turn a user turn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of times from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object of limits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a number of milliseconds above 0 and at most %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a number from 0 to 1 (a fraction: 0.01 is 1 %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1.p99_reply_ms: the limit %2 is below p95_reply_ms (%3), so the two look swapped: make p99_reply_ms at least p95_reply_ms.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an object with &quot;per_second&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a number of sessions per second above 0 and at most %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of seconds from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The scenario is not valid JSON (%1 at byte %2): fix the file there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The scenario is an array, not a JSON object: write one object with &quot;version&quot; and &quot;turns&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the number 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>version: the version %1 is not supported: write a scenario of version 1, as docs/scenarios.md describes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of sessions from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>concurrency: %1 sessions at once is more than the %2 sessions of the run: lower &quot;concurrency&quot; or raise &quot;sessions&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>use {n} for the session number or {uuid} for a random UUID, and {{ and }} for literal braces.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an array of at least one turn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>turns: the array is empty: add at least one turn with &quot;say&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>turns: %1 turns are more than %2: split the conversation or use &quot;repeat&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The scenario file %1 cannot be read (%2): check the path and its permissions.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::Verifier</name>
+    <message>
+        <source>The session %1 is not in conversation_sessions: the session start was never stored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session is stored for user %1, but the server told the client %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session&apos;s metadata is not what the client sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The client received session.ended, but the session has no ended_at.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The client received session.ended, but the session is still active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ended session has no duration_seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>duration_seconds differs from the duration session.ended reported by more than %1 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>duration_seconds differs from the duration the client observed by more than %1 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>duration_seconds differs from ended_at - started_at by more than %1 s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>message_count is %1, but session.ended reported %2 messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>end_reason is &quot;%1&quot;, but session.ended reported &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message %1 is stored %2 times: a retried write was not deduplicated.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message at seq %1 (%2) was acknowledged but is not in conversation_messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message %1 is stored with role &quot;assistant&quot;: agent replies must be stored as &quot;agent&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message %1 is stored with role &quot;%2&quot; instead of &quot;%3&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The content of the message %1 is not what was exchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The metadata of the message %1 is not what was exchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio_url of the message %1 is not what was exchanged.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message %1 is stored at seq %2, but was exchanged at seq %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message row %1 (seq %2, role &quot;%3&quot;) was never exchanged with the client.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::VoiceClient</name>
+    <message>
+        <source>Could not connect to %1 (%2): check the server URL and that the server runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server closed the connection before the session ended (code %1: %2).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::gui::HealthPage</name>
@@ -475,6 +1077,30 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>nothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the key is missing: add it as %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: expected %2, not %3: fix the value.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the key is not known: use one of %2 (keys starting with &quot;_&quot; are comments).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a non-empty string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>true or false</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -783,26 +1409,6 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
 <context>
     <name>voxtrack::server::RulesAgent</name>
     <message>
-        <source>%1: the key is missing: add it as %2.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: expected %2, not %3: fix the value.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1: the key is not known: use one of %2 (keys starting with &quot;_&quot; are comments).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a non-empty string</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>a string</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>a whole number of milliseconds from 0 to %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -887,6 +1493,18 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>Could not connect to PostgreSQL at %1: %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 does not have both conversation_sessions and conversation_messages: point --db at a conversation database, or create the tables with voxtrack-cli migrate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 keeps sessions in the old shape without a session_id column: upgrade it with voxtrack-cli migrate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no session &quot;%1&quot; in %2: list the sessions with voxtrack-cli sessions.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
