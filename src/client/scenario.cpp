@@ -553,22 +553,15 @@ struct Reader : json::DocumentReader {
 
 Expected<Scenario> Scenario::fromJson(QByteArrayView json)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json.toByteArray(), &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        return Error {QStringLiteral("scenario.invalid"),
-            QCoreApplication::translate(
-                "voxtrack::client::Scenario", "The scenario is not valid JSON (%1 at byte %2): fix the file there.")
-                .arg(parseError.errorString())
-                .arg(parseError.offset)};
-    }
-    if (!document.isObject()) {
-        return Error {QStringLiteral("scenario.invalid"),
-            QCoreApplication::translate("voxtrack::client::Scenario",
-                "The scenario is an array, not a JSON object: write one object with \"version\" and \"turns\".")};
-    }
-    const QJsonObject root = document.object();
     Reader reader;
+    const auto parsed = reader.parseObject(json,
+        QCoreApplication::translate(
+            "voxtrack::client::Scenario", "The scenario is not valid JSON (%1 at byte %2): fix the file there."),
+        QCoreApplication::translate("voxtrack::client::Scenario",
+            "The scenario is an array, not a JSON object: write one object with \"version\" and \"turns\"."));
+    if (!parsed)
+        return reader.error;
+    const QJsonObject& root = *parsed;
     Scenario result;
 
     const QStringList keys {QStringLiteral("version"), QStringLiteral("name"), QStringLiteral("description"),
@@ -578,19 +571,11 @@ Expected<Scenario> Scenario::fromJson(QByteArrayView json)
     if (!reader.checkKeys(root, QString(), keys))
         return reader.error;
 
-    const QJsonValue version = root.value(QStringLiteral("version"));
-    if (isAbsent(version)) {
-        reader.failMissing(
-            QStringLiteral("version"), QCoreApplication::translate("voxtrack::client::Scenario", "the number 1"));
+    if (!reader.versionOne(root,
+            QCoreApplication::translate("voxtrack::client::Scenario",
+                "version: the version %1 is not supported: write a scenario of version 1, as "
+                "docs/scenarios.md describes.")))
         return reader.error;
-    }
-    if (!version.isDouble() || version.toDouble() != 1) {
-        reader.fail(QCoreApplication::translate("voxtrack::client::Scenario",
-            "version: the version %1 is not supported: write a scenario of version 1, as "
-            "docs/scenarios.md describes.")
-                        .arg(describeValue(version)));
-        return reader.error;
-    }
 
     const auto name = reader.string(root.value(QStringLiteral("name")), QStringLiteral("name"), false, false);
     if (!name)

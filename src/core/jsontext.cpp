@@ -2,6 +2,8 @@
 #include "core/jsontext.h"
 
 #include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonParseError>
 
 #include <cmath>
 
@@ -107,6 +109,32 @@ std::optional<bool> DocumentReader::boolean(const QJsonValue& value, const QStri
         return std::nullopt;
     }
     return value.toBool();
+}
+
+std::optional<QJsonObject> DocumentReader::parseObject(
+    QByteArrayView json, const QString& notJson, const QString& notObject)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json.toByteArray(), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        fail(notJson.arg(parseError.errorString()).arg(parseError.offset));
+        return std::nullopt;
+    }
+    if (!document.isObject()) {
+        fail(notObject);
+        return std::nullopt;
+    }
+    return document.object();
+}
+
+bool DocumentReader::versionOne(const QJsonObject& root, const QString& unsupported)
+{
+    const QJsonValue version = root.value(QStringLiteral("version"));
+    if (isAbsent(version))
+        return failMissing(QStringLiteral("version"), QCoreApplication::translate("voxtrack::json", "the number 1"));
+    if (!version.isDouble() || version.toDouble() != 1)
+        return fail(unsupported.arg(describeValue(version)));
+    return true;
 }
 
 } // namespace voxtrack::json

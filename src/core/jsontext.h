@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 
+#include <QByteArrayView>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
@@ -53,6 +54,11 @@ public:
     std::optional<QString> string(const QJsonValue& value, const QString& path, bool required, bool nonEmpty);
     /// true or false; absent gives false.
     std::optional<bool> boolean(const QJsonValue& value, const QString& path);
+    /// The document's top-level object. notJson takes %1 (the parser's words) and %2 (the byte
+    /// offset); notObject is the sentence for any other top-level value.
+    std::optional<QJsonObject> parseObject(QByteArrayView json, const QString& notJson, const QString& notObject);
+    /// "version" must be present and the number 1; unsupported takes %1 (the value found).
+    bool versionOne(const QJsonObject& root, const QString& unsupported);
 
 private:
     QString m_code;

@@ -250,22 +250,15 @@ RulesAgent::~RulesAgent() = default;
 
 Expected<std::unique_ptr<RulesAgent>> RulesAgent::fromJson(QByteArrayView json)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json.toByteArray(), &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        return Error {QStringLiteral("rules.invalid"),
-            QCoreApplication::translate(
-                "voxtrack::server::RulesAgent", "The rules are not valid JSON (%1 at byte %2): fix the file there.")
-                .arg(parseError.errorString())
-                .arg(parseError.offset)};
-    }
-    if (!document.isObject()) {
-        return Error {QStringLiteral("rules.invalid"),
-            QCoreApplication::translate("voxtrack::server::RulesAgent",
-                "The rules are an array, not a JSON object: write one object with \"version\" and \"rules\".")};
-    }
-    const QJsonObject root = document.object();
     Loader loader;
+    const auto parsed = loader.parseObject(json,
+        QCoreApplication::translate(
+            "voxtrack::server::RulesAgent", "The rules are not valid JSON (%1 at byte %2): fix the file there."),
+        QCoreApplication::translate("voxtrack::server::RulesAgent",
+            "The rules are an array, not a JSON object: write one object with \"version\" and \"rules\"."));
+    if (!parsed)
+        return loader.error;
+    const QJsonObject& root = *parsed;
     auto data = std::make_unique<Data>();
 
     const QStringList keys {QStringLiteral("version"), QStringLiteral("system"), QStringLiteral("default_delay_ms"),
@@ -273,19 +266,11 @@ Expected<std::unique_ptr<RulesAgent>> RulesAgent::fromJson(QByteArrayView json)
     if (!loader.checkKeys(root, QString(), keys))
         return loader.error;
 
-    const QJsonValue version = root.value(QStringLiteral("version"));
-    if (isAbsent(version)) {
-        loader.failMissing(
-            QStringLiteral("version"), QCoreApplication::translate("voxtrack::server::RulesAgent", "the number 1"));
+    if (!loader.versionOne(root,
+            QCoreApplication::translate("voxtrack::server::RulesAgent",
+                "version: the version %1 is not supported: write rules of version 1, as docs/agent-rules.md "
+                "describes.")))
         return loader.error;
-    }
-    if (!version.isDouble() || version.toDouble() != 1) {
-        loader.fail(QCoreApplication::translate("voxtrack::server::RulesAgent",
-            "version: the version %1 is not supported: write rules of version 1, as docs/agent-rules.md "
-            "describes.")
-                        .arg(describeValue(version)));
-        return loader.error;
-    }
 
     const auto system = loader.string(root.value(QStringLiteral("system")), QStringLiteral("system"), false, false);
     if (!system)
