@@ -19,6 +19,20 @@ QString testBackendName()
     return testBackend() == store::Backend::PostgreSql ? QStringLiteral("postgres") : QStringLiteral("sqlite");
 }
 
+QString sqlEpochMs(store::Backend backend, const QString& column)
+{
+    if (backend == store::Backend::PostgreSql)
+        return QStringLiteral("CAST(round(EXTRACT(EPOCH FROM %1) * 1000) AS bigint)").arg(column);
+    return QStringLiteral(
+        "(CAST(strftime('%s', %1) AS INTEGER) * 1000 + CAST(substr(strftime('%f', %1), 4) AS INTEGER))")
+        .arg(column);
+}
+
+QString sqlText(store::Backend backend, const QString& column)
+{
+    return backend == store::Backend::PostgreSql ? column + QStringLiteral("::text") : column;
+}
+
 Expected<std::unique_ptr<TestDatabase>> TestDatabase::create(store::Backend backend)
 {
     std::unique_ptr<TestDatabase> database(new TestDatabase);

@@ -15,6 +15,11 @@ namespace voxtrack::test {
 [[nodiscard]] store::Backend testBackend();
 [[nodiscard]] QString testBackendName();
 
+/// SQL for a timestamp column as whole milliseconds since the epoch, on either backend.
+[[nodiscard]] QString sqlEpochMs(store::Backend backend, const QString& column);
+/// SQL for a column read as text (PostgreSQL casts; SQLite stores text already).
+[[nodiscard]] QString sqlText(store::Backend backend, const QString& column);
+
 /// A fresh, empty database that exists for the lifetime of this object: a file in a temporary
 /// directory for SQLite; for PostgreSQL a new database on the cluster VOXTRACK_TEST_PG_URL points
 /// at (scripts/test starts one), dropped again at the end.

@@ -203,16 +203,12 @@ private:
     /// SQL for a timestamp column as milliseconds since the epoch.
     [[nodiscard]] QString ms(const QString& column) const
     {
-        if (isPostgres())
-            return QStringLiteral("CAST(round(EXTRACT(EPOCH FROM %1) * 1000) AS bigint)").arg(column);
-        return QStringLiteral(
-            "(CAST(strftime('%s', %1) AS INTEGER) * 1000 + CAST(substr(strftime('%f', %1), 4) AS INTEGER))")
-            .arg(column);
+        return voxtrack::test::sqlEpochMs(m_database->backend(), column);
     }
 
     [[nodiscard]] QString text(const QString& column) const
     {
-        return isPostgres() ? column + QStringLiteral("::text") : column;
+        return voxtrack::test::sqlText(m_database->backend(), column);
     }
 
     /// The first column of the first row, as a number; -1 when the query fails (the tables may
