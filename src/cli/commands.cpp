@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli/commands.h"
 
+#include "cli/support.h"
 #include "core/databaseurl.h"
 #include "store/connection.h"
 #include "store/doctor.h"
@@ -31,87 +32,6 @@
 namespace voxtrack::cli {
 
 namespace {
-
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("voxtrack::cli", text);
-}
-
-QTextStream& out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-QTextStream& err()
-{
-    static QTextStream stream(stderr);
-    return stream;
-}
-
-/// Prints an error the one way every command does: a sentence on stderr, and with --json the
-/// same as {"error": {code, message}} on stdout for programs.
-int fail(const Error& error, bool json)
-{
-    err() << "voxtrack-cli: " << error.message << " [" << error.code << "]\n";
-    err().flush();
-    if (json) {
-        const QJsonObject object {{QStringLiteral("error"),
-            QJsonObject {{QStringLiteral("code"), error.code}, {QStringLiteral("message"), error.message}}}};
-        out() << QJsonDocument(object).toJson(QJsonDocument::Indented);
-        out().flush();
-    }
-    return ExitCannotRun;
-}
-
-QCommandLineOption databaseOption()
-{
-    return {{QStringLiteral("d"), QStringLiteral("db")},
-        tr("Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or "
-           "sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
-            .arg(DatabaseUrl::defaultLocation()),
-        tr("url"), DatabaseUrl::defaultLocation()};
-}
-
-QCommandLineOption jsonOption()
-{
-    return {QStringLiteral("json"), tr("Print the result as JSON for programs.")};
-}
-
-/// Parses a command's options; on a usage error prints it and returns false. Up to
-/// maxPositional positional arguments are accepted; the command checks the ones it needs.
-bool parse(
-    QCommandLineParser& parser, const QStringList& arguments, bool json, int& exitCode, qsizetype maxPositional = 0)
-{
-    parser.addHelpOption();
-    if (!parser.parse(arguments)) {
-        exitCode = fail({QStringLiteral("usage"), parser.errorText() + tr(": see --help.")}, json);
-        return false;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        out().flush();
-        exitCode = ExitOk;
-        return false;
-    }
-    if (parser.positionalArguments().size() > maxPositional) {
-        exitCode = fail(
-            {QStringLiteral("usage"),
-                tr("Unexpected argument \"%1\": see --help.").arg(parser.positionalArguments().at(maxPositional))},
-            json);
-        return false;
-    }
-    return true;
-}
-
-Expected<DatabaseUrl> databaseUrl(const QCommandLineParser& parser, bool createDefaultDirectory)
-{
-    const QString text = parser.value(QStringLiteral("db"));
-    auto url = DatabaseUrl::parse(text);
-    if (url && createDefaultDirectory && !parser.isSet(QStringLiteral("db")) && url->isSqlite() && !url->isInMemory())
-        QDir().mkpath(QFileInfo(url->sqlitePath()).path());
-    return url;
-}
 
 int migrate(const QStringList& arguments)
 {
@@ -680,6 +600,8 @@ const Command commands[] = {
     {"messages", QT_TRANSLATE_NOOP("voxtrack::cli", "Show one session's messages in order"), messages},
     {"export", QT_TRANSLATE_NOOP("voxtrack::cli", "Export sessions with their messages as CSV or JSON"),
         exportSessions},
+    {"drive", QT_TRANSLATE_NOOP("voxtrack::cli", "Run a scenario's conversations against a server and verify them"),
+        drive},
 };
 
 QString usage()

@@ -73,6 +73,12 @@ QString findingLine(const Finding& f)
     return line;
 }
 
+double rounded(double value, int decimals)
+{
+    const double scale = std::pow(10.0, decimals);
+    return std::round(value * scale) / scale;
+}
+
 QString millisecondsText(qint64 microseconds)
 {
     return QString::number(double(microseconds) / 1000.0, 'f', 3);
@@ -120,6 +126,16 @@ Status writeFile(const QString& path, const QByteArray& data)
 
 } // namespace
 
+double RunReport::messagesPerSecond() const
+{
+    return durationSeconds > 0 ? double(messagesAcked) / durationSeconds : 0;
+}
+
+double RunReport::repliesPerSecond() const
+{
+    return durationSeconds > 0 ? double(reply.count()) / durationSeconds : 0;
+}
+
 bool RunReport::passed() const
 {
     return failedThresholds() == 0 && findings.isEmpty();
@@ -155,13 +171,27 @@ QJsonObject RunReport::toJson() const
         {QStringLiteral("interrupted"), interrupted},
         {QStringLiteral("sessions"),
             QJsonObject {{QStringLiteral("planned"), sessionsPlanned}, {QStringLiteral("started"), sessionsStarted},
-                {QStringLiteral("completed"), sessionsCompleted}, {QStringLiteral("failed"), sessionsFailed}}},
+                {QStringLiteral("completed"), sessionsCompleted}, {QStringLiteral("failed"), sessionsFailed},
+                {QStringLiteral("peak_concurrent"), peakConcurrent}}},
         {QStringLiteral("messages"),
             QJsonObject {{QStringLiteral("sent"), messagesSent}, {QStringLiteral("acked"), messagesAcked},
                 {QStringLiteral("persisted"), messagesPersisted}}},
         {QStringLiteral("latency"),
             QJsonObject {{QStringLiteral("connect"), connect.toJson()}, {QStringLiteral("ack"), ack.toJson()},
                 {QStringLiteral("reply"), reply.toJson()}, {QStringLiteral("persisted"), persisted.toJson()}}},
+        {QStringLiteral("throughput"),
+            QJsonObject {{QStringLiteral("messages_per_second"), rounded(messagesPerSecond(), 1)},
+                {QStringLiteral("replies_per_second"), rounded(repliesPerSecond(), 1)}}},
+        {QStringLiteral("client"),
+            QJsonObject {{QStringLiteral("threads"), threads},
+                {QStringLiteral("cpu_seconds"),
+                    clientCpuSeconds < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(rounded(clientCpuSeconds, 3))},
+                {QStringLiteral("cpu_us_per_message"),
+                    clientCpuSeconds < 0 || messagesSent == 0
+                        ? QJsonValue(QJsonValue::Null)
+                        : QJsonValue(rounded(clientCpuSeconds * 1e6 / double(messagesSent), 1))},
+                {QStringLiteral("peak_rss_mb"),
+                    clientPeakRssMb < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(rounded(clientPeakRssMb, 1))}}},
         {QStringLiteral("thresholds"), thresholdArray}, {QStringLiteral("findings"), findingArray},
         {QStringLiteral("errors_by_code"), errors}};
 }
@@ -183,6 +213,19 @@ QString RunReport::toText() const
                .arg(messagesSent)
                .arg(messagesAcked)
                .arg(messagesPersisted);
+    if (durationSeconds > 0) {
+        out += tr("throughput: %1 messages/s, %2 replies/s; at most %3 sessions open at once\n")
+                   .arg(messagesPerSecond(), 0, 'f', 1)
+                   .arg(repliesPerSecond(), 0, 'f', 1)
+                   .arg(peakConcurrent);
+    }
+    if (clientCpuSeconds >= 0) {
+        out += tr("client: %1 thread(s), %2 s CPU (%3 µs per message), peak memory %4 MB\n")
+                   .arg(threads)
+                   .arg(clientCpuSeconds, 0, 'f', 2)
+                   .arg(messagesSent > 0 ? clientCpuSeconds * 1e6 / double(messagesSent) : 0.0, 0, 'f', 1)
+                   .arg(clientPeakRssMb, 0, 'f', 1);
+    }
 
     out += u'\n';
     out += QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")

@@ -56,6 +56,7 @@ struct RunReport {
     int sessionsStarted = 0;
     int sessionsCompleted = 0;
     int sessionsFailed = 0;
+    int peakConcurrent = 0; ///< the most sessions open at once
     qint64 messagesSent = 0;
     qint64 messagesAcked = 0;
     qint64 messagesPersisted = 0;
@@ -68,6 +69,14 @@ struct RunReport {
     bool verified = false; ///< the database was checked against the conversations
     bool interrupted = false; ///< stopped early (signal or --duration)
     QMap<QString, qint64> errorsByCode;
+    int threads = 0; ///< connection threads of the client
+    double clientCpuSeconds = -1; ///< user + system CPU of the client process; -1 unknown
+    double clientPeakRssMb = -1; ///< peak resident memory of the client process; -1 unknown
+
+    /// Acknowledged messages per second of the run's wall time.
+    [[nodiscard]] double messagesPerSecond() const;
+    /// Replies received (round trips completed) per second of the run's wall time.
+    [[nodiscard]] double repliesPerSecond() const;
 
     /// Every threshold passed and there are no findings.
     [[nodiscard]] bool passed() const;

@@ -5,6 +5,7 @@
 #include "server/conversationserver.h"
 #include "store/migrator.h"
 #include "support/testdatabase.h"
+#include "support/testserver.h"
 #include "tracker/conversationtracker.h"
 
 #include <QSignalSpy>
@@ -16,33 +17,25 @@
 using namespace voxtrack;
 using namespace voxtrack::client;
 using voxtrack::test::TestDatabase;
+using voxtrack::test::TestServer;
 
 class TestVerifier : public QObject {
     Q_OBJECT
 
 private:
     std::unique_ptr<TestDatabase> m_database;
-    std::unique_ptr<QTemporaryDir> m_journal;
-    std::unique_ptr<tracker::ConversationTracker> m_tracker;
-    std::unique_ptr<server::ConversationServer> m_server;
+    std::unique_ptr<TestServer> m_server;
     std::unique_ptr<VoiceClient> m_client;
     QJsonObject m_sessionMetadata;
 
     void startServer(server::ServerOptions::Faults faults = {})
     {
-        tracker::TrackerOptions options;
-        options.database = m_database->url();
-        options.journalDirectory = m_journal->path();
-        m_tracker = std::make_unique<tracker::ConversationTracker>(options);
-        VOXTRACK_VERIFY_OK(m_tracker->start());
-        server::ServerOptions serverOptions;
-        serverOptions.port = 0;
-        serverOptions.noAuth = true;
-        serverOptions.workerThreads = 1;
-        serverOptions.faults = faults;
-        m_server = std::make_unique<server::ConversationServer>(
-            serverOptions, m_tracker.get(), server::RulesAgent::defaultRules());
-        VOXTRACK_VERIFY_OK(m_server->listen());
+        TestServer::Options options;
+        options.faults = faults;
+        options.agent = server::RulesAgent::defaultRules();
+        auto server = TestServer::start(m_database->url(), options);
+        QVERIFY2(server.hasValue(), qPrintable(server.errorText()));
+        m_server = std::move(*server);
     }
 
     /// Three user messages (the first with metadata), the agent's replies, session.end; waits
@@ -50,7 +43,7 @@ private:
     void holdConversation(bool secondDropped = false)
     {
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.userId = QStringLiteral("caller-7");
         m_sessionMetadata = {{QStringLiteral("channel"), QStringLiteral("phone")}};
         options.sessionMetadata = m_sessionMetadata;
@@ -73,7 +66,7 @@ private:
         m_client->end();
         QTRY_COMPARE(ended.size(), 1);
         QTRY_VERIFY(m_client->isClosed());
-        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+        QVERIFY(m_server->waitForPersisted());
     }
 
     /// The sorted, distinct check ids of a verification of the client's conversation.
@@ -107,20 +100,13 @@ private Q_SLOTS:
         auto created = TestDatabase::create();
         QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
         m_database = std::move(*created);
-        m_journal = std::make_unique<QTemporaryDir>();
     }
 
     void cleanup()
     {
         m_client.reset();
-        if (m_server)
-            m_server->shutdown(2000);
-        if (m_tracker)
-            m_tracker->stop(5000);
         m_server.reset();
-        m_tracker.reset();
         m_database.reset();
-        m_journal.reset();
     }
 
     void aFaithfulConversationHasNoFindings()

@@ -4,6 +4,7 @@
 #include "server/conversationserver.h"
 #include "server/jwt.h"
 #include "support/testdatabase.h"
+#include "support/testserver.h"
 #include "tracker/conversationtracker.h"
 
 #include <QJsonDocument>
@@ -16,32 +17,24 @@
 using namespace voxtrack;
 using namespace voxtrack::client;
 using voxtrack::test::TestDatabase;
+using voxtrack::test::TestServer;
 
 class TestVoiceClient : public QObject {
     Q_OBJECT
 
 private:
     std::unique_ptr<TestDatabase> m_database;
-    std::unique_ptr<QTemporaryDir> m_journal;
-    std::unique_ptr<tracker::ConversationTracker> m_tracker;
-    std::unique_ptr<server::ConversationServer> m_server;
+    std::unique_ptr<TestServer> m_server;
 
     void startServer(const QByteArray& secret = {}, server::ServerOptions::Faults faults = {})
     {
-        tracker::TrackerOptions options;
-        options.database = m_database->url();
-        options.journalDirectory = m_journal->path();
-        m_tracker = std::make_unique<tracker::ConversationTracker>(options);
-        VOXTRACK_VERIFY_OK(m_tracker->start());
-        server::ServerOptions serverOptions;
-        serverOptions.port = 0;
-        serverOptions.noAuth = secret.isEmpty();
-        serverOptions.tokenSecret = secret;
-        serverOptions.workerThreads = 1;
-        serverOptions.faults = faults;
-        m_server = std::make_unique<server::ConversationServer>(
-            serverOptions, m_tracker.get(), server::RulesAgent::defaultRules());
-        VOXTRACK_VERIFY_OK(m_server->listen());
+        TestServer::Options options;
+        options.tokenSecret = secret;
+        options.faults = faults;
+        options.agent = server::RulesAgent::defaultRules();
+        auto server = TestServer::start(m_database->url(), options);
+        QVERIFY2(server.hasValue(), qPrintable(server.errorText()));
+        m_server = std::move(*server);
     }
 
 private Q_SLOTS:
@@ -50,26 +43,19 @@ private Q_SLOTS:
         auto created = TestDatabase::create();
         QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
         m_database = std::move(*created);
-        m_journal = std::make_unique<QTemporaryDir>();
     }
 
     void cleanup()
     {
-        if (m_server)
-            m_server->shutdown(2000);
-        if (m_tracker)
-            m_tracker->stop(5000);
         m_server.reset();
-        m_tracker.reset();
         m_database.reset();
-        m_journal.reset();
     }
 
     void holdsAConversationAndTimesEachStep()
     {
         startServer();
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.userId = QStringLiteral("caller-7");
         options.sessionMetadata = {{QStringLiteral("channel"), QStringLiteral("phone")}};
         options.askPersisted = true;
@@ -98,7 +84,7 @@ private Q_SLOTS:
         QTRY_VERIFY(client.isClosed());
         QVERIFY(client.observedDurationSeconds() >= 0);
 
-        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+        QVERIFY(m_server->waitForPersisted());
         auto connection = m_database->connect();
         QVERIFY(connection);
         QSqlQuery query(connection->database());
@@ -127,7 +113,7 @@ private Q_SLOTS:
         faults.neverEnd = fault == u"never-end";
         startServer({}, faults);
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.userId = QStringLiteral("u");
         VoiceClient client(options);
         QSignalSpy ended(&client, &VoiceClient::sessionEnded);
@@ -140,7 +126,7 @@ private Q_SLOTS:
             QTRY_VERIFY(client.exchange(first)->replyUs >= 0 && client.exchange(second)->replyUs >= 0);
         client.end();
         QTRY_COMPARE(ended.size(), 1);
-        QVERIFY(m_tracker->waitForPersisted(m_tracker->lastTicket(), 10000));
+        QVERIFY(m_server->waitForPersisted());
 
         auto connection = m_database->connect();
         QVERIFY(connection);
@@ -170,7 +156,7 @@ private Q_SLOTS:
     {
         startServer("s3cret");
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.bearerToken = server::signJwt(
             {{QStringLiteral("sub"), QStringLiteral("user-42")},
                 {QStringLiteral("exp"), QDateTime::currentDateTimeUtc().addSecs(3600).toSecsSinceEpoch()}},
@@ -186,7 +172,7 @@ private Q_SLOTS:
     {
         startServer("s3cret");
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.bearerToken = "not.a.token";
         VoiceClient client(options);
         QSignalSpy failed(&client, &VoiceClient::failed);
@@ -217,7 +203,7 @@ private Q_SLOTS:
     {
         startServer();
         ClientOptions options;
-        options.url = m_server->conversationUrl();
+        options.url = m_server->url();
         options.userId = QStringLiteral("u");
         VoiceClient client(options);
         QSignalSpy started(&client, &VoiceClient::started);

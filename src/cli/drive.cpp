@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// voxtrack-cli drive: runs a scenario's conversations against a server, verifies the database
+// and writes the reports.
+#include "cli/commands.h"
+#include "cli/support.h"
+#include "client/loadrunner.h"
+
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <atomic>
+#include <csignal>
+
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
+namespace voxtrack::cli {
+
+namespace {
+
+std::atomic<int> interruptions {0};
+
+extern "C" void onInterrupt(int)
+{
+    interruptions.fetch_add(1);
+}
+
+bool stderrIsTerminal()
+{
+#ifdef Q_OS_UNIX
+    return ::isatty(STDERR_FILENO) != 0;
+#else
+    return false;
+#endif
+}
+
+/// A whole number option within [low, high], or an Error naming the option.
+Expected<int> intOption(const QCommandLineParser& parser, const QString& name, int fallback, int low, int high)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool ok = false;
+    const QString text = parser.value(name);
+    const int value = text.toInt(&ok);
+    if (!ok || value < low || value > high) {
+        return Error {QStringLiteral("usage"),
+            tr("--%1 expects a whole number from %2 to %3, not \"%4\": see --help.")
+                .arg(name)
+                .arg(low)
+                .arg(high)
+                .arg(text)};
+    }
+    return value;
+}
+
+QString progressLine(const client::RunProgress& p)
+{
+    QString line = tr("%1/%2 sessions done, %3 open, %4 msg/s, reply p95 %5 ms, %6 error(s)")
+                       .arg(p.finished)
+                       .arg(p.planned)
+                       .arg(p.open)
+                       .arg(p.messagesPerSecond, 0, 'f', 0)
+                       .arg(p.replyP95Ms, 0, 'f', 1)
+                       .arg(p.errors);
+    if (p.verifying > 0)
+        line += tr(", verifying %1").arg(p.verifying);
+    if (p.stopping)
+        line += tr(" (stopping)");
+    return line;
+}
+
+} // namespace
+
+int drive(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: "
+           "from one session to thousands at once, with think times, expectations on each reply and captured "
+           "values. With --verify, each finished session is compared with the database: the session row and every "
+           "message, role, content and duration. Thresholds in the scenario decide the exit code: 0 every threshold "
+           "holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run "
+           "gracefully and still writes the report; a second Ctrl+C aborts the open connections."));
+    parser.addPositionalArgument(QStringLiteral("scenario"), tr("The scenario file (JSON)."));
+    const QString defaultUrl
+        = qEnvironmentVariable("VOXTRACK_URL", QStringLiteral("ws://127.0.0.1:8787/v1/conversation"));
+    parser.addOptions({
+        {{QStringLiteral("u"), QStringLiteral("url")},
+            tr("The server's WebSocket URL. Default: $VOXTRACK_URL, else %1.").arg(defaultUrl), tr("url"), defaultUrl},
+        {QStringLiteral("token"),
+            tr("Bearer token every session sends (default: $VOXTRACK_TOKEN). Without one, sessions name their user "
+               "with ?user_id= (a server run with --no-auth)."),
+            tr("token")},
+        {QStringLiteral("verify"), tr("Compare the database (--db) with every session once it ended.")},
+        databaseOption(),
+        {QStringLiteral("report-dir"),
+            tr("Write summary.json, junit.xml and turns.csv into this directory (created if needed)."), tr("dir")},
+        {QStringLiteral("sessions"), tr("Run this many sessions instead of the scenario's."), tr("n")},
+        {QStringLiteral("concurrency"), tr("At most this many sessions at once instead of the scenario's."), tr("n")},
+        {QStringLiteral("threads"), tr("Threads holding the connections (default: one per core)."), tr("n")},
+        {QStringLiteral("reply-timeout"),
+            tr("Milliseconds to wait for a connection, an acknowledgement or a reply before it counts as an error "
+               "(default 10000)."),
+            tr("ms")},
+        {QStringLiteral("settle"),
+            tr("Milliseconds a session's rows may take to reach the database after it ended; verification looks "
+               "again until then before it reports a difference (default 5000)."),
+            tr("ms")},
+        {QStringLiteral("tolerance"),
+            tr("Seconds duration_seconds may differ from the duration the client saw (default 1)."), tr("seconds")},
+        {QStringLiteral("no-persisted"),
+            tr("Do not ask the server for message.persisted frames (no persisted latency without --verify).")},
+        {QStringLiteral("seed"), tr("Seed for the random think times, to repeat a run exactly."), tr("n")},
+        {QStringLiteral("no-progress"), tr("No progress line, even on a terminal.")},
+        jsonOption(),
+    });
+    int exitCode = ExitOk;
+    const bool json = arguments.contains(QStringLiteral("--json"));
+    if (!parse(parser, arguments, json, exitCode, 1))
+        return exitCode;
+    if (parser.positionalArguments().isEmpty())
+        return fail({QStringLiteral("usage"), tr("Name the scenario file to run: see --help.")}, json);
+
+    auto scenario = client::Scenario::load(parser.positionalArguments().constFirst());
+    if (!scenario)
+        return fail(scenario.error(), json);
+
+    auto sessions = intOption(parser, QStringLiteral("sessions"), scenario->sessions, 1, client::Scenario::maxSessions);
+    if (!sessions)
+        return fail(sessions.error(), json);
+    scenario->sessions = *sessions;
+    auto concurrency = intOption(parser, QStringLiteral("concurrency"), std::min(scenario->concurrency, *sessions), 1,
+        client::Scenario::maxConcurrency);
+    if (!concurrency)
+        return fail(concurrency.error(), json);
+    scenario->concurrency = std::min(*concurrency, *sessions);
+    const auto threads = intOption(parser, QStringLiteral("threads"), 0, 1, 256);
+    const auto replyTimeout = intOption(parser, QStringLiteral("reply-timeout"), 10'000, 1, client::Scenario::maxMs);
+    const auto settle = intOption(parser, QStringLiteral("settle"), 5'000, 0, client::Scenario::maxMs);
+    for (const auto* value : {&threads, &replyTimeout, &settle}) {
+        if (!*value)
+            return fail(value->error(), json);
+    }
+
+    client::RunOptions options;
+    options.url = QUrl(parser.value(QStringLiteral("url")));
+    if (!options.url.isValid() || (options.url.scheme() != u"ws" && options.url.scheme() != u"wss")
+        || options.url.host().isEmpty()) {
+        return fail({QStringLiteral("usage"),
+                        tr("The server URL \"%1\" is not a WebSocket URL: use ws://host:port/v1/conversation.")
+                            .arg(parser.value(QStringLiteral("url")))},
+            json);
+    }
+    options.bearerToken = parser.isSet(QStringLiteral("token")) ? parser.value(QStringLiteral("token")).toUtf8()
+                                                                : qgetenv("VOXTRACK_TOKEN");
+    options.threads = *threads;
+    options.replyTimeoutMs = *replyTimeout;
+    options.endTimeoutMs = *replyTimeout;
+    options.settleMs = *settle;
+    options.askPersisted = !parser.isSet(QStringLiteral("no-persisted"));
+    if (parser.isSet(QStringLiteral("tolerance"))) {
+        bool ok = false;
+        const double tolerance = parser.value(QStringLiteral("tolerance")).toDouble(&ok);
+        if (!ok || tolerance < 0 || tolerance > 3600) {
+            return fail({QStringLiteral("usage"),
+                            tr("--tolerance expects seconds from 0 to 3600, not \"%1\": see --help.")
+                                .arg(parser.value(QStringLiteral("tolerance")))},
+                json);
+        }
+        options.verify.durationToleranceSeconds = tolerance;
+    }
+    if (parser.isSet(QStringLiteral("seed"))) {
+        bool ok = false;
+        options.seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
+        if (!ok || options.seed == 0) {
+            return fail({QStringLiteral("usage"),
+                            tr("--seed expects a whole number above 0, not \"%1\": see --help.")
+                                .arg(parser.value(QStringLiteral("seed")))},
+                json);
+        }
+    }
+    if (parser.isSet(QStringLiteral("verify")) || parser.isSet(QStringLiteral("db"))) {
+        auto url = databaseUrl(parser, false);
+        if (!url)
+            return fail(url.error(), json);
+        options.verifyDatabase = *url;
+    }
+    if (scenario->thresholds.minPersistedRatio && !options.verifyDatabase && !options.askPersisted) {
+        return fail({QStringLiteral("usage"),
+                        tr("The scenario's min_persisted_ratio needs --verify or message.persisted frames: drop "
+                           "--no-persisted or add --verify.")},
+            json);
+    }
+    const QString reportDir = parser.value(QStringLiteral("report-dir"));
+
+    client::LoadRunner runner(*scenario, options);
+    if (const Status started = runner.start(); !started.isNull())
+        return fail(started, json);
+
+    const bool showProgress = !parser.isSet(QStringLiteral("no-progress")) && stderrIsTerminal();
+    interruptions = 0;
+    const auto previousInt = std::signal(SIGINT, onInterrupt);
+    const auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    int seenInterruptions = 0;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &runner, [&] {
+        const int now = interruptions.load();
+        for (; seenInterruptions < now; ++seenInterruptions) {
+            if (seenInterruptions == 0 && showProgress)
+                err() << "\r\033[K";
+            err() << (seenInterruptions == 0
+                    ? tr("Stopping: no new sessions; open ones finish their turn and end (Ctrl+C again to abort).")
+                    : tr("Aborting the open connections."))
+                  << '\n';
+            err().flush();
+            runner.stop();
+        }
+    });
+    poll.start(100);
+    QTimer progress;
+    if (showProgress) {
+        QObject::connect(&progress, &QTimer::timeout, &runner, [&] {
+            err() << "\r\033[K" << progressLine(runner.progress());
+            err().flush();
+        });
+        progress.start(250);
+    }
+    QEventLoop loop;
+    QObject::connect(&runner, &client::LoadRunner::finished, &loop, &QEventLoop::quit);
+    if (!runner.isFinished())
+        loop.exec();
+    poll.stop();
+    progress.stop();
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
+    if (showProgress) {
+        err() << "\r\033[K";
+        err().flush();
+    }
+
+    if (const auto& fatal = runner.fatalError())
+        return fail(*fatal, json);
+    const client::RunReport& report = runner.report();
+    if (!reportDir.isEmpty()) {
+        if (const Status written = client::writeReports(report, runner.turns(), reportDir); !written.isNull())
+            return fail(written, json);
+    }
+    if (json)
+        out() << QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented);
+    else
+        out() << report.toText();
+    out().flush();
+    return report.exitCode();
+}
+
+} // namespace voxtrack::cli
