@@ -460,7 +460,9 @@ void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool
     if (notify && connection->socket) {
         const quint16 closeCode = reason == EndReason::ServerShutdown ? quint16(QWebSocketProtocol::CloseCodeGoingAway)
                                                                       : quint16(QWebSocketProtocol::CloseCodeNormal);
-        hold(m_untilDurable, ended->ticket, connection->socket,
+        // With ?persisted=1 the end waits for the database too, so that every message.persisted
+        // comes first and session.ended means the whole session is stored.
+        hold(connection->wantsPersisted ? m_untilPersisted : m_untilDurable, ended->ticket, connection->socket,
             protocol::encode(
                 protocol::SessionEnded {connection->sessionId, ended->durationSeconds, ended->messageCount, reason}),
             closeCode);
