@@ -122,6 +122,9 @@ Status ConversationServer::listen()
     }
     m_listener = new Listener([this](qintptr descriptor) { acceptDescriptor(descriptor); }, this);
     m_listener->setMaxPendingConnections(1024);
+    // Thousands of clients may connect at once; with Qt's default backlog of 50 the kernel drops
+    // the overflow and those clients retry a second later. The kernel caps this at somaxconn.
+    m_listener->setListenBacklogSize(4096);
     if (!m_listener->listen(m_options.address, m_options.port)) {
         return {QStringLiteral("server.listen"),
             QCoreApplication::translate("voxtrack::server::ConversationServer",
