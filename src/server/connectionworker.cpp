@@ -383,7 +383,8 @@ void ConnectionWorker::trackUserText(
 {
     QWebSocket* socket = connection->socket;
     const QUuid messageId = protocol::messageIdFor(connection->sessionId, id);
-    if (m_options.faults.dropEveryNth > 0 && ++connection->userMessages % m_options.faults.dropEveryNth == 0) {
+    const quint64 received = m_counters->userMessages.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (m_options.faults.dropEveryNth > 0 && received % quint64(m_options.faults.dropEveryNth) == 0) {
         // Test fault: acknowledged, never stored.
         sendNow(socket, protocol::encode(protocol::MessageAck {id, ++connection->lastSeq, messageId}));
         return;

@@ -50,7 +50,6 @@ private:
         protocol::AudioGate audio;
         QElapsedTimer lastActivity;
         int agentReplies = 0;
-        int userMessages = 0;
         qint64 lastSeq = 0;
         QElapsedTimer since;
     };

@@ -89,6 +89,27 @@ struct ConversationServer::ErrorCounts {
     std::map<QString, quint64> counts;
 };
 
+bool ServerOptions::Faults::enable(QStringView name)
+{
+    if (name == u"agent-role") {
+        agentWrongRole = true;
+        return true;
+    }
+    if (name == u"never-end") {
+        neverEnd = true;
+        return true;
+    }
+    if (name.startsWith(u"drop-every=")) {
+        bool ok = false;
+        const int every = name.mid(11).toInt(&ok);
+        if (!ok || every < 1)
+            return false;
+        dropEveryNth = every;
+        return true;
+    }
+    return false;
+}
+
 ConversationServer::ConversationServer(
     ServerOptions options, tracker::ConversationTracker* tracker, std::shared_ptr<const Agent> agent, QObject* parent)
     : QObject(parent)

@@ -38,8 +38,12 @@ struct ServerOptions {
     /// production: voxtrackd sets them only from --test-fault.
     struct Faults {
         bool agentWrongRole = false; ///< store the agent's replies with role "user"
-        int dropEveryNth = 0; ///< acknowledge every n-th user message but never store it
+        int dropEveryNth = 0; ///< acknowledge every n-th user message the server receives, but never store it
         bool neverEnd = false; ///< answer session.end but leave the session row active
+
+        /// Turns one fault on by its name: agent-role, drop-every=N (N ≥ 1) or never-end, as
+        /// voxtrackd's --test-fault takes them. False for anything else.
+        bool enable(QStringView name);
     } faults;
 };
 
@@ -49,6 +53,7 @@ struct ServerCounters {
     std::atomic<quint64> framesReceived {0};
     std::atomic<quint64> framesRejected {0};
     std::atomic<int> activeSessions {0};
+    std::atomic<quint64> userMessages {0}; ///< user messages received, over every connection
 };
 
 /// The voxtrackd endpoint: WebSocket protocol v1 on /v1/conversation, and plain HTTP beside it

@@ -164,16 +164,7 @@ int main(int argc, char* argv[])
     serverOptions.pingIntervalMs = std::max(50, serverOptions.idleTimeoutMs / 3);
 
     for (const QString& fault : parser.values(faultOption)) {
-        bool ok = true;
-        if (fault == u"agent-role")
-            serverOptions.faults.agentWrongRole = true;
-        else if (fault == u"never-end")
-            serverOptions.faults.neverEnd = true;
-        else if (fault.startsWith(u"drop-every="))
-            serverOptions.faults.dropEveryNth = fault.mid(11).toInt(&ok);
-        else
-            ok = false;
-        if (!ok || (fault.startsWith(u"drop-every=") && serverOptions.faults.dropEveryNth < 1)) {
+        if (!serverOptions.faults.enable(fault)) {
             return fail({QStringLiteral("usage"),
                 tr("--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not \"%1\".").arg(fault)});
         }

@@ -173,9 +173,7 @@ private Q_SLOTS:
         QFETCH(QString, fault);
         QFETCH(QStringList, checks);
         server::ServerOptions::Faults faults;
-        faults.agentWrongRole = fault == u"agent-role";
-        faults.dropEveryNth = fault == u"drop-every=2" ? 2 : 0;
-        faults.neverEnd = fault == u"never-end";
+        QVERIFY(faults.enable(fault));
         startServer(faults);
         holdConversation(faults.dropEveryNth == 2);
         QList<Finding> findings;
