@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "client/loadrunner.h"
+#include "core/filelimit.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -57,13 +58,17 @@ Expected<int> intOption(const QCommandLineParser& parser, const QString& name, i
 
 QString progressLine(const client::RunProgress& p)
 {
-    QString line = tr("%1/%2 sessions done, %3 open, %4 msg/s, reply p95 %5 ms, %6 error(s)")
-                       .arg(p.finished)
-                       .arg(p.planned)
-                       .arg(p.open)
-                       .arg(p.messagesPerSecond, 0, 'f', 0)
-                       .arg(p.replyP95Ms, 0, 'f', 1)
-                       .arg(p.errors);
+    const int seconds = int(p.elapsedSeconds);
+    QString line
+        = QStringLiteral("[%1:%2] ").arg(seconds / 60, 2, 10, QChar(u'0')).arg(seconds % 60, 2, 10, QChar(u'0'));
+    line += tr("%1/%2 sessions done, %3 open, %4 msg/s, reply p95 %5, %6 error(s)")
+                .arg(p.finished)
+                .arg(p.planned)
+                .arg(p.open)
+                .arg(p.messagesPerSecond, 0, 'f', 0)
+                .arg(p.replyP95Ms > 0 ? QString::number(p.replyP95Ms, 'f', 1) + QStringLiteral(" ms")
+                                      : QStringLiteral("-"))
+                .arg(p.errors);
     if (p.verifying > 0)
         line += tr(", verifying %1").arg(p.verifying);
     if (p.stopping)
@@ -194,6 +199,19 @@ int drive(const QStringList& arguments)
             json);
     }
     const QString reportDir = parser.value(QStringLiteral("report-dir"));
+
+    // Every open session is a socket: make sure the process may hold that many, with room for
+    // the database, the reports and the threads' own descriptors.
+    constexpr long spareDescriptors = 64;
+    if (const long limit = raiseOpenFileLimit(); limit > 0 && scenario->concurrency + spareDescriptors > limit) {
+        return fail({QStringLiteral("drive.file_limit"),
+                        tr("%1 sessions at once need as many open files, but this process may open only %2: raise "
+                           "the limit (ulimit -n %3) or lower the concurrency.")
+                            .arg(scenario->concurrency)
+                            .arg(limit)
+                            .arg(scenario->concurrency + spareDescriptors)},
+            json);
+    }
 
     client::LoadRunner runner(*scenario, options);
     if (const Status started = runner.start(); !started.isNull())

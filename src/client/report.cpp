@@ -214,7 +214,7 @@ QString RunReport::toText() const
                .arg(messagesAcked)
                .arg(messagesPersisted);
     if (durationSeconds > 0) {
-        out += tr("throughput: %1 messages/s, %2 replies/s; at most %3 sessions open at once\n")
+        out += tr("throughput: %1 messages/s, %2 replies/s; peak concurrency %3 sessions\n")
                    .arg(messagesPerSecond(), 0, 'f', 1)
                    .arg(repliesPerSecond(), 0, 'f', 1)
                    .arg(peakConcurrent);

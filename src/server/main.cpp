@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/databaseurl.h"
+#include "core/filelimit.h"
 #include "core/i18n.h"
 #include "server/agent.h"
 #include "server/conversationserver.h"
@@ -169,6 +170,15 @@ int main(int argc, char* argv[])
                 tr("--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not \"%1\".").arg(fault)});
         }
         qWarning().noquote() << "test fault on:" << fault << "- this server stores wrong data on purpose";
+    }
+
+    // Each session is a socket: a shell's soft limit of 1024 open files would refuse connections
+    // long before --max-sessions.
+    if (const long files = raiseOpenFileLimit(); files > 0 && files < serverOptions.maxSessions + 64) {
+        qWarning().noquote() << tr("This process may open only %1 files, fewer than --max-sessions %2 needs: raise "
+                                   "the limit (ulimit -n) or lower --max-sessions.")
+                                    .arg(files)
+                                    .arg(serverOptions.maxSessions);
     }
 
     std::shared_ptr<const server::Agent> agent;

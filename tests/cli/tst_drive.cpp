@@ -18,6 +18,7 @@
 #include <QXmlStreamReader>
 
 #include <csignal>
+#include <sys/resource.h>
 
 using namespace voxtrack;
 using voxtrack::test::TestDatabase;
@@ -388,6 +389,24 @@ private Q_SLOTS:
         QVERIFY2(run.err.trimmed().endsWith(u'[' + code + u']'), qPrintable(run.err));
         QVERIFY2(run.err.contains(says), qPrintable(run.err));
         QVERIFY(!QFileInfo::exists(reportDir())); // nothing half-written
+    }
+
+    void tooFewFilesForTheConcurrencyCannotRun()
+    {
+        QProcess process;
+        process.setProcessEnvironment(environment());
+        process.setChildProcessModifier([] {
+            const rlimit limit {256, 256};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        });
+        process.start(qEnvironmentVariable("VOXTRACK_CLI"),
+            {QStringLiteral("drive"), scenario(QStringLiteral("many.json")), QStringLiteral("--url"),
+                QStringLiteral("ws://127.0.0.1:9/v1/conversation")});
+        QVERIFY(process.waitForFinished(30000));
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY2(err.trimmed().endsWith(QStringLiteral("[drive.file_limit]")), qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("200 sessions at once")), qPrintable(err));
     }
 
     void anUnreachableServerCannotRun()
