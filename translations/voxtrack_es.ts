@@ -534,6 +534,130 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>Export sessions with their messages as CSV or JSON</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Run a scenario&apos;s conversations against a server and verify them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 expects a whole number from %2 to %3, not &quot;%4&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1/%2 sessions done, %3 open, %4 msg/s, reply p95 %5, %6 error(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, verifying %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (stopping)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The scenario file (JSON).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server&apos;s WebSocket URL. Default: $VOXTRACK_URL, else %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bearer token every session sends (default: $VOXTRACK_TOKEN). Without one, sessions name their user with ?user_id= (a server run with --no-auth).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare the database (--db) with every session once it ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write summary.json, junit.xml and turns.csv into this directory (created if needed).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dir</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run this many sessions instead of the scenario&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most this many sessions at once instead of the scenario&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Threads holding the connections (default: one per core).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Milliseconds to wait for a connection, an acknowledgement or a reply before it counts as an error (default 10000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Milliseconds a session&apos;s rows may take to reach the database after it ended; verification looks again until then before it reports a difference (default 5000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seconds duration_seconds may differ from the duration the client saw (default 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do not ask the server for message.persisted frames (no persisted latency without --verify).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seed for the random think times, to repeat a run exactly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No progress line, even on a terminal.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name the scenario file to run: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server URL &quot;%1&quot; is not a WebSocket URL: use ws://host:port/v1/conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--tolerance expects seconds from 0 to 3600, not &quot;%1&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--seed expects a whole number above 0, not &quot;%1&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The scenario&apos;s min_persisted_ratio needs --verify or message.persisted frames: drop --no-persisted or add --verify.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 sessions at once need as many open files, but this process may open only %2: raise the limit (ulimit -n %3) or lower the concurrency.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopping: no new sessions; open ones finish their turn and end (Ctrl+C again to abort).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Aborting the open connections.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>
@@ -710,6 +834,16 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>… and %1 more</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>throughput: %1 messages/s, %2 replies/s; peak concurrency %3 sessions
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>client: %1 thread(s), %2 s CPU (%3 µs per message), peak memory %4 MB
+</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::client::Scenario</name>
@@ -834,10 +968,6 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>the number 1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>version: the version %1 is not supported: write a scenario of version 1, as docs/scenarios.md describes.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -867,6 +997,53 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>The scenario file %1 cannot be read (%2): check the path and its permissions.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::SessionDriver</name>
+    <message>
+        <source>The server ended the session before its turns were over (reason %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply came from the agent, not from the expected role &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply took %1 ms, more than the expected %2 ms.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply &quot;%1&quot; does not contain &quot;%2&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The reply &quot;%1&quot; does not match /%2/.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No session.started within %1 ms of connecting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No reply within %1 ms (the run&apos;s reply timeout).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No message.ack within %1 ms (the run&apos;s reply timeout).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No session.ended within %1 ms of session.end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server did not close the connection within %1 ms of session.ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The connection closed while a reply was awaited.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -954,6 +1131,13 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>The message row %1 (seq %2, role &quot;%3&quot;) was never exchanged with the client.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::client::VerifyWorker</name>
+    <message>
+        <source>The session could not be verified: %1 [%2]</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1101,6 +1285,10 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>true or false</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the number 1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1442,10 +1630,6 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
     <message>
         <source>The rules are an array, not a JSON object: write one object with &quot;version&quot; and &quot;rules&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>the number 1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
