@@ -113,11 +113,12 @@ private Q_SLOTS:
     {
         const RunReport r = sampleReport();
         const QJsonObject json = r.toJson();
-        const QStringList keys {QStringLiteral("duration_seconds"), QStringLiteral("errors_by_code"),
-            QStringLiteral("findings"), QStringLiteral("interrupted"), QStringLiteral("latency"),
-            QStringLiteral("messages"), QStringLiteral("passed"), QStringLiteral("scenario"), QStringLiteral("server"),
-            QStringLiteral("sessions"), QStringLiteral("started_at"), QStringLiteral("thresholds"),
-            QStringLiteral("verified"), QStringLiteral("version")};
+        const QStringList keys {QStringLiteral("client"), QStringLiteral("duration_seconds"),
+            QStringLiteral("errors_by_code"), QStringLiteral("findings"), QStringLiteral("interrupted"),
+            QStringLiteral("latency"), QStringLiteral("messages"), QStringLiteral("passed"), QStringLiteral("scenario"),
+            QStringLiteral("server"), QStringLiteral("sessions"), QStringLiteral("started_at"),
+            QStringLiteral("thresholds"), QStringLiteral("throughput"), QStringLiteral("verified"),
+            QStringLiteral("version")};
         QCOMPARE(json.keys(), keys);
         QCOMPARE(json.value(QStringLiteral("version")).toInt(), 1);
         QCOMPARE(json.value(QStringLiteral("scenario")).toString(), r.scenario);
@@ -130,8 +131,8 @@ private Q_SLOTS:
 
         const QJsonObject sessions = json.value(QStringLiteral("sessions")).toObject();
         QCOMPARE(sessions.keys(),
-            (QStringList {QStringLiteral("completed"), QStringLiteral("failed"), QStringLiteral("planned"),
-                QStringLiteral("started")}));
+            (QStringList {QStringLiteral("completed"), QStringLiteral("failed"), QStringLiteral("peak_concurrent"),
+                QStringLiteral("planned"), QStringLiteral("started")}));
         QCOMPARE(sessions.value(QStringLiteral("planned")).toInt(), 10);
         QCOMPARE(sessions.value(QStringLiteral("completed")).toInt(), 9);
         QCOMPARE(sessions.value(QStringLiteral("failed")).toInt(), 1);
@@ -139,6 +140,30 @@ private Q_SLOTS:
         QCOMPARE(messages.value(QStringLiteral("sent")).toInteger(), 40);
         QCOMPARE(messages.value(QStringLiteral("acked")).toInteger(), 39);
         QCOMPARE(messages.value(QStringLiteral("persisted")).toInteger(), 38);
+
+        // 39 acknowledged in 12.346 s; no reply.
+        const QJsonObject throughput = json.value(QStringLiteral("throughput")).toObject();
+        QCOMPARE(throughput.value(QStringLiteral("messages_per_second")).toDouble(), 3.2);
+        QCOMPARE(throughput.value(QStringLiteral("replies_per_second")).toDouble(), 0.0);
+        // The client's own costs: unknown here (null), known in the copy.
+        const QJsonObject unknownClient = json.value(QStringLiteral("client")).toObject();
+        QVERIFY(unknownClient.value(QStringLiteral("cpu_seconds")).isNull());
+        QVERIFY(unknownClient.value(QStringLiteral("cpu_us_per_message")).isNull());
+        QVERIFY(unknownClient.value(QStringLiteral("peak_rss_mb")).isNull());
+        RunReport measured = r;
+        measured.threads = 2;
+        measured.clientCpuSeconds = 2.0;
+        measured.clientPeakRssMb = 31.25;
+        measured.peakConcurrent = 7;
+        const QJsonObject measuredJson = measured.toJson();
+        const QJsonObject client = measuredJson.value(QStringLiteral("client")).toObject();
+        QCOMPARE(client.value(QStringLiteral("threads")).toInt(), 2);
+        QCOMPARE(client.value(QStringLiteral("cpu_seconds")).toDouble(), 2.0);
+        QCOMPARE(client.value(QStringLiteral("cpu_us_per_message")).toDouble(), 50000.0); // 2 s over 40 sent
+        QCOMPARE(client.value(QStringLiteral("peak_rss_mb")).toDouble(), 31.3);
+        QCOMPARE(
+            measuredJson.value(QStringLiteral("sessions")).toObject().value(QStringLiteral("peak_concurrent")).toInt(),
+            7);
 
         const QJsonObject latency = json.value(QStringLiteral("latency")).toObject();
         QCOMPARE(latency.keys(),
