@@ -276,8 +276,6 @@ void SessionDriver::onFailed(const Error& error)
             return;
         }
     }
-    if (m_stopping && (error.code == u"client.connect" || error.code == u"client.closed"))
-        return; // the run was stopped: the close was ours
     sessionError(error.code, error.message);
 }
 
@@ -285,10 +283,8 @@ void SessionDriver::onTimeout()
 {
     switch (m_state) {
     case State::Connecting:
-        if (!m_stopping) {
-            sessionError(QStringLiteral("client.connect_timeout"),
-                tr("No session.started within %1 ms of connecting.").arg(m_worker->options().replyTimeoutMs));
-        }
+        sessionError(QStringLiteral("client.connect_timeout"),
+            tr("No session.started within %1 ms of connecting.").arg(m_worker->options().replyTimeoutMs));
         m_aborted = true; // what the abort causes is not another error
         m_client->abort();
         finish();
@@ -335,13 +331,7 @@ void SessionDriver::stopGracefully()
 {
     m_stopping = true;
     switch (m_state) {
-    case State::Connecting:
-        if (m_client->sessionId().isEmpty()) {
-            m_aborted = true;
-            m_timer.stop();
-            m_client->abort();
-            finish();
-        }
+    case State::Connecting: // the server may have started the session already: end it once it says so
         break;
     case State::Thinking:
         m_timer.stop();
@@ -534,6 +524,7 @@ LoadRunner::LoadRunner(Scenario scenario, RunOptions options, QObject* parent)
     m_scheduler.setTimerType(Qt::PreciseTimer);
     connect(&m_scheduler, &QTimer::timeout, this, &LoadRunner::schedule);
     m_timeCap.setSingleShot(true);
+    m_timeCap.setTimerType(Qt::PreciseTimer);
     connect(&m_timeCap, &QTimer::timeout, this, [this] {
         if (m_stops == 0)
             stop();
@@ -608,8 +599,15 @@ void LoadRunner::schedule()
     if (m_stops > 0 || m_finished)
         return;
     const double now = double(m_clock.nsecsElapsed()) / 1e9;
+    const double cap = m_scenario.timeCapSeconds > 0 ? double(m_scenario.timeCapSeconds) : -1;
+    if (cap > 0 && now >= cap) {
+        stop(); // the cap's own timer may come later than this one
+        return;
+    }
     while (m_nextSession <= m_scenario.sessions && m_open < m_scenario.concurrency) {
         const double due = dueSeconds(m_nextSession, m_scenario.arrivalPerSecond, m_scenario.rampSeconds);
+        if (cap > 0 && due >= cap)
+            return; // due after the cap: never starts
         if (due > now) {
             m_scheduler.start(std::max(1, int(std::ceil((due - now) * 1000.0))));
             return;

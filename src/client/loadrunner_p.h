@@ -52,7 +52,7 @@ public:
     SessionDriver(SessionWorker* worker, int n);
 
     void begin();
-    /// No more turns: end after the turn in flight.
+    /// No more turns: end after the turn in flight (a session still connecting ends once started).
     void stopGracefully();
     /// Drop the connection now.
     void abortNow();
