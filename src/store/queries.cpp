@@ -11,6 +11,8 @@
 #include <QStringList>
 #include <QTimeZone>
 
+#include <algorithm>
+
 namespace voxtrack::store {
 
 namespace {
@@ -75,6 +77,38 @@ Where whereClause(const SessionFilter& filter, bool postgres)
         parts << (postgres ? QStringLiteral("s.started_at >= CAST(? AS timestamptz)")
                            : QStringLiteral("s.started_at >= ?"));
         where.values << filter.since.toUTC().toString(Qt::ISODateWithMs);
+    }
+    if (filter.until.isValid()) {
+        parts << (postgres ? QStringLiteral("s.started_at < CAST(? AS timestamptz)")
+                           : QStringLiteral("s.started_at < ?"));
+        where.values << filter.until.toUTC().toString(Qt::ISODateWithMs);
+    }
+    if (!filter.contentText.isEmpty()) {
+        QString pattern = filter.contentText;
+        pattern.replace(u'\\', QStringLiteral("\\\\"))
+            .replace(u'%', QStringLiteral("\\%"))
+            .replace(u'_', QStringLiteral("\\_"));
+        parts << (postgres ? QStringLiteral("EXISTS (SELECT 1 FROM conversation_messages mf WHERE mf.session_id = "
+                                            "s.session_id AND mf.content ILIKE ? ESCAPE '\\')")
+                           : QStringLiteral("EXISTS (SELECT 1 FROM conversation_messages mf WHERE mf.session_id = "
+                                            "s.session_id AND mf.content LIKE ? ESCAPE '\\')"));
+        where.values << QString(u'%' + pattern + u'%');
+    }
+    if (filter.upToId > 0) {
+        parts << QStringLiteral("s.id <= ?");
+        where.values << filter.upToId;
+    }
+    if (!filter.metadataKey.isEmpty()) {
+        if (postgres) {
+            parts << QStringLiteral("s.metadata ->> ? = ?");
+            where.values << filter.metadataKey;
+        } else {
+            QString key = filter.metadataKey;
+            key.replace(u'"', QStringLiteral("\\\""));
+            parts << QStringLiteral("CAST(json_extract(s.metadata, ?) AS TEXT) = ?");
+            where.values << QString(QStringLiteral("$.\"") + key + u'"');
+        }
+        where.values << filter.metadataValue;
     }
     if (!parts.isEmpty())
         where.sql = QStringLiteral(" WHERE ") + parts.join(QStringLiteral(" AND "));
@@ -266,6 +300,205 @@ Expected<QList<MessageRow>> listMessages(Connection& connection, const SessionFi
         + QStringLiteral(" JOIN conversation_sessions s ON s.session_id = m.session_id") + where.sql + sessionOrder
         + QStringLiteral(", ") + messageOrder(*columns);
     return readMessages(connection, sql, where.values);
+}
+
+} // namespace voxtrack::store
+
+// ---- SessionPager -------------------------------------------------------------------------------
+
+namespace voxtrack::store {
+
+namespace {
+
+struct KeyColumns {
+    QStringList select; ///< the key as text the database casts back exactly
+    QStringList compare; ///< the key columns as compared
+    QStringList casts; ///< how a bound key value is cast back
+};
+
+KeyColumns keyColumns(SessionSort sort, bool postgres)
+{
+    const QString startedText = postgres ? QStringLiteral("s.started_at::text") : QStringLiteral("s.started_at");
+    const QString startedCast = postgres ? QStringLiteral("CAST(? AS timestamptz)") : QStringLiteral("?");
+    const QString idCast = postgres ? QStringLiteral("CAST(? AS bigint)") : QStringLiteral("?");
+    switch (sort) {
+    case SessionSort::StartedAt:
+        return {{startedText, QStringLiteral("s.id")}, {QStringLiteral("s.started_at"), QStringLiteral("s.id")},
+            {startedCast, idCast}};
+    case SessionSort::UserId:
+        return {{QStringLiteral("s.user_id"), startedText, QStringLiteral("s.id")},
+            {QStringLiteral("s.user_id"), QStringLiteral("s.started_at"), QStringLiteral("s.id")},
+            {QStringLiteral("?"), startedCast, idCast}};
+    case SessionSort::SessionId:
+        return {{QStringLiteral("s.session_id")}, {QStringLiteral("s.session_id")}, {QStringLiteral("?")}};
+    }
+    return {};
+}
+
+/// "(a, b) < (?, ?)": rows after the key in the order (or before it with before = true).
+QString keyCondition(const KeyColumns& key, const SessionOrder& order, bool before)
+{
+    const bool less = order.descending != before;
+    return QStringLiteral("(%1) %2 (%3)")
+        .arg(key.compare.join(QStringLiteral(", ")), less ? QStringLiteral("<") : QStringLiteral(">"),
+            key.casts.join(QStringLiteral(", ")));
+}
+
+QString orderBy(const KeyColumns& key, bool descending)
+{
+    QStringList parts;
+    for (const QString& column : key.compare)
+        parts << column + (descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC"));
+    return QStringLiteral(" ORDER BY ") + parts.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+SessionPager::SessionPager(Connection& connection, bool postgres, bool endReason, bool messageId, bool seq)
+    : m_connection(&connection)
+    , m_postgres(postgres)
+    , m_endReason(endReason)
+    , m_messageId(messageId)
+    , m_seq(seq)
+{
+}
+
+Expected<SessionPager> SessionPager::create(Connection& connection)
+{
+    const auto columns = inspect(connection);
+    if (!columns)
+        return columns.error();
+    return SessionPager(connection, columns->postgres, columns->endReason, columns->messageId, columns->seq);
+}
+
+Expected<qint64> SessionPager::count(const SessionFilter& filter) const
+{
+    const Where where = whereClause(filter, m_postgres);
+    const auto counted = m_connection->scalar(
+        QStringLiteral("SELECT count(*) FROM conversation_sessions s") + where.sql, where.values);
+    if (!counted)
+        return counted.error();
+    return counted->toLongLong();
+}
+
+Expected<QList<KeyedSession>> SessionPager::select(const SessionFilter& filter, const SessionOrder& order,
+    const QString& extraWhere, const QVariantList& extraValues, bool reverse, const QString& tail) const
+{
+    const Columns columns {m_postgres, m_endReason, m_messageId, m_seq};
+    const KeyColumns key = keyColumns(order.column, m_postgres);
+    Where where = whereClause(filter, m_postgres);
+    if (!extraWhere.isEmpty()) {
+        where.sql += (where.sql.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) + extraWhere;
+        where.values += extraValues;
+    }
+    QString sql = sessionSelect(columns);
+    sql.replace(QStringLiteral(" FROM conversation_sessions s"),
+        QStringLiteral(", s.id, ") + key.select.join(QStringLiteral(", "))
+            + QStringLiteral(" FROM conversation_sessions s"));
+    sql += where.sql + orderBy(key, order.descending != reverse) + tail;
+
+    QSqlQuery query(m_connection->database());
+    query.setForwardOnly(true);
+    if (const Status status = execQuery(query, sql, where.values); !status.isNull())
+        return status;
+    QList<KeyedSession> rows;
+    while (query.next()) {
+        KeyedSession keyed;
+        keyed.row = readSession(query);
+        keyed.id = query.value(9).toLongLong();
+        for (qsizetype i = 0; i < key.select.size(); ++i)
+            keyed.key << query.value(int(10 + i)).toString();
+        rows.append(std::move(keyed));
+    }
+    if (query.lastError().isValid())
+        return queryError(query, sql);
+    if (reverse)
+        std::reverse(rows.begin(), rows.end());
+    return rows;
+}
+
+Expected<QList<KeyedSession>> SessionPager::page(
+    const SessionFilter& filter, const SessionOrder& order, const PageAnchor& anchor, int limit) const
+{
+    const KeyColumns key = keyColumns(order.column, m_postgres);
+    const QString limitSql = QStringLiteral(" LIMIT %1").arg(std::max(0, limit));
+    if (!anchor.after.isEmpty())
+        return select(filter, order, keyCondition(key, order, false), anchor.after, false, limitSql);
+    if (!anchor.before.isEmpty())
+        return select(filter, order, keyCondition(key, order, true), anchor.before, true, limitSql);
+    if (anchor.fromEnd)
+        return select(filter, order, {}, {}, true, limitSql);
+    return select(filter, order, {}, {}, false,
+        limitSql + (anchor.offset > 0 ? QStringLiteral(" OFFSET %1").arg(anchor.offset) : QString()));
+}
+
+Expected<qint64> SessionPager::countBefore(
+    const SessionFilter& filter, const SessionOrder& order, const QVariantList& key) const
+{
+    Where where = whereClause(filter, m_postgres);
+    where.sql += (where.sql.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND "))
+        + keyCondition(keyColumns(order.column, m_postgres), order, true);
+    where.values += key;
+    const auto counted = m_connection->scalar(
+        QStringLiteral("SELECT count(*) FROM conversation_sessions s") + where.sql, where.values);
+    if (!counted)
+        return counted.error();
+    return counted->toLongLong();
+}
+
+Expected<QList<KeyedSession>> SessionPager::idRange(
+    const SessionFilter& filter, const SessionOrder& order, qint64 firstId, qint64 lastId) const
+{
+    return select(filter, order, QStringLiteral("s.id BETWEEN ? AND ?"), {firstId, lastId}, false, {});
+}
+
+Expected<QList<KeyedSession>> SessionPager::byIds(
+    const SessionFilter& filter, const SessionOrder& order, const QList<qint64>& ids) const
+{
+    if (ids.isEmpty())
+        return QList<KeyedSession> {};
+    QStringList numbers;
+    numbers.reserve(ids.size());
+    for (const qint64 id : ids)
+        numbers << QString::number(id);
+    return select(filter, order, QStringLiteral("s.id IN (") + numbers.join(u',') + u')', {}, false, {});
+}
+
+Expected<qint64> SessionPager::maxId() const
+{
+    const auto value = m_connection->scalar(QStringLiteral("SELECT coalesce(max(id), 0) FROM conversation_sessions"));
+    if (!value)
+        return value.error();
+    return value->toLongLong();
+}
+
+Expected<QList<MessageRow>> SessionPager::messages(
+    const QString& sessionId, const QVariantList& afterKey, int limit) const
+{
+    const Columns columns {m_postgres, m_endReason, m_messageId, m_seq};
+    QString sql = messageSelect(columns) + QStringLiteral(" WHERE m.session_id = ?");
+    QVariantList values {sessionId};
+    if (afterKey.size() == 2) {
+        if (m_seq) {
+            sql += QStringLiteral(" AND (m.seq, m.id) > (?, ?)");
+        } else {
+            sql += m_postgres ? QStringLiteral(" AND (m.created_at, m.id) > (CAST(? AS timestamptz), ?)")
+                              : QStringLiteral(" AND (m.created_at, m.id) > (?, ?)");
+        }
+        values += afterKey;
+    }
+    sql += m_seq ? QStringLiteral(" ORDER BY m.seq, m.id") : QStringLiteral(" ORDER BY m.created_at, m.id");
+    sql += QStringLiteral(" LIMIT %1").arg(std::max(0, limit));
+    return readMessages(*m_connection, sql, values);
+}
+
+Expected<QList<MessageRow>> SessionPager::messageIdRange(const QString& sessionId, qint64 firstId, qint64 lastId) const
+{
+    const Columns columns {m_postgres, m_endReason, m_messageId, m_seq};
+    return readMessages(*m_connection,
+        messageSelect(columns) + QStringLiteral(" WHERE m.session_id = ? AND m.id BETWEEN ? AND ? ORDER BY ")
+            + messageOrder(columns),
+        {sessionId, firstId, lastId});
 }
 
 } // namespace voxtrack::store

@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: MIT
+#include "models/sessionsmodel.h"
+
+#include "models/databasethread.h"
+#include "models/pagercache.h"
+#include "store/connection.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLocale>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+namespace voxtrack::models {
+
+namespace {
+
+QString durationText(double seconds)
+{
+    if (seconds < 60)
+        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 s").arg(seconds, 0, 'f', 1);
+    const qint64 whole = qint64(seconds + 0.5);
+    if (whole < 3600) {
+        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 min %2 s")
+            .arg(whole / 60)
+            .arg(whole % 60, 2, 10, QChar(u'0'));
+    }
+    return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 h %2 min")
+        .arg(whole / 3600)
+        .arg((whole % 3600) / 60, 2, 10, QChar(u'0'));
+}
+
+QString timeText(const QDateTime& time)
+{
+    return time.isValid() ? time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+}
+
+QString metadataSummary(const QJsonObject& metadata)
+{
+    QStringList parts;
+    for (auto it = metadata.constBegin(); it != metadata.constEnd(); ++it) {
+        const QJsonValue value = it.value();
+        const QString text = value.isString() ? value.toString()
+            : value.isDouble()                ? QString::number(value.toDouble())
+            : value.isBool()
+            ? (value.toBool() ? QStringLiteral("true") : QStringLiteral("false"))
+            : QString::fromUtf8(QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+        parts << it.key() + u'=' + text;
+    }
+    QString summary = parts.join(QStringLiteral(", "));
+    if (summary.size() > 80)
+        summary = summary.left(79) + QChar(0x2026);
+    return summary;
+}
+
+} // namespace
+
+struct SessionsModel::Row {
+    store::KeyedSession session;
+};
+
+struct SessionsModel::Page {
+    int generation = 0;
+    int shifts = 0;
+    int first = 0;
+    int asked = 0;
+    bool append = false;
+    bool alignEnd = false; ///< the rows end at first + asked (a page read backwards)
+    qint64 baseline = -1; ///< set by the first page of a generation
+    QList<store::KeyedSession> rows;
+};
+
+SessionsModel::SessionsModel(QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_current(std::make_shared<std::atomic<int>>(0))
+{
+}
+
+SessionsModel::~SessionsModel()
+{
+    m_current->store(-1);
+    m_pager.reset(); // joins its thread before the counter goes
+    m_counter.reset();
+}
+
+void SessionsModel::setDatabase(const DatabaseUrl& url)
+{
+    m_current->store(-1);
+    m_pager.reset();
+    m_counter.reset();
+    m_pager = std::make_unique<DatabaseThread>(url);
+    m_counter = std::make_unique<DatabaseThread>(url);
+    restart();
+}
+
+void SessionsModel::setFilter(const store::SessionFilter& filter)
+{
+    m_filter = filter;
+    m_filter.upToId = 0;
+    restart();
+}
+
+bool SessionsModel::isSortable(int column)
+{
+    return column == SessionIdColumn || column == UserIdColumn || column == StartedAtColumn;
+}
+
+void SessionsModel::sort(int column, Qt::SortOrder order)
+{
+    if (!isSortable(column))
+        return;
+    store::SessionOrder next;
+    next.column = column == SessionIdColumn ? store::SessionSort::SessionId
+        : column == UserIdColumn            ? store::SessionSort::UserId
+                                            : store::SessionSort::StartedAt;
+    next.descending = order == Qt::DescendingOrder;
+    if (next == m_order)
+        return;
+    m_order = next;
+    restart();
+}
+
+void SessionsModel::reload()
+{
+    restart();
+}
+
+void SessionsModel::restart()
+{
+    ++m_generation;
+    m_current->store(m_generation);
+    beginResetModel();
+    m_rows.clear();
+    m_ids.clear();
+    m_new.clear();
+    m_pending.clear();
+    m_loaded = 0;
+    m_countKnown = false;
+    m_lastPageShort = false;
+    m_baseline = 0;
+    endResetModel();
+    setState(RowCountState::Unknown);
+    if (!m_pager)
+        return;
+
+    // The first page fixes the snapshot: the highest id now. Rows after it come live.
+    const int generation = m_generation;
+    auto current = m_current;
+    auto cache = std::make_shared<SessionPagerCache>();
+    m_pagerCache = cache;
+    const store::SessionFilter filter = m_filter;
+    const store::SessionOrder order = m_order;
+    DatabaseThread* pager = m_pager.get();
+    DatabaseThread* counter = m_counter.get();
+    m_pending.insert(0);
+    pager->post([this, generation, current, cache, filter, order, pager, counter](
+                    store::Connection* connection, const Error& openError) {
+        if (current->load() != generation)
+            return;
+        const auto deliverError = [this](const Error& error) {
+            QMetaObject::invokeMethod(
+                this, [this, error] { fail(error); }, Qt::QueuedConnection);
+        };
+        if (!connection) {
+            deliverError(openError);
+            return;
+        }
+        auto sessionPager = cache->pagerFor(connection);
+        if (!sessionPager) {
+            deliverError(sessionPager.error());
+            return;
+        }
+        const auto baseline = (*sessionPager)->maxId();
+        if (!baseline) {
+            pager->dropConnection();
+            deliverError(baseline.error());
+            return;
+        }
+        store::SessionFilter snapshot = filter;
+        snapshot.upToId = *baseline;
+        auto rows = (*sessionPager)->page(snapshot, order, {}, windowSize);
+        if (!rows) {
+            pager->dropConnection();
+            deliverError(rows.error());
+            return;
+        }
+        Page page;
+        page.generation = generation;
+        page.append = true;
+        page.asked = windowSize;
+        page.baseline = *baseline;
+        page.rows = std::move(*rows);
+        QMetaObject::invokeMethod(
+            this, [this, page = std::move(page)] { applyPage(page); }, Qt::QueuedConnection);
+
+        auto countCache = std::make_shared<SessionPagerCache>();
+        counter->post([this, generation, current, countCache, snapshot, counter](
+                          store::Connection* countConnection, const Error& countOpenError) {
+            if (current->load() != generation)
+                return;
+            Expected<qint64> counted = countOpenError;
+            if (countConnection) {
+                auto countPager = countCache->pagerFor(countConnection);
+                counted = countPager ? (*countPager)->count(snapshot) : Expected<qint64>(countPager.error());
+                if (!counted)
+                    counter->dropConnection();
+            }
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, counted] {
+                    if (counted)
+                        applyCount(generation, *counted);
+                    else
+                        fail(counted.error());
+                },
+                Qt::QueuedConnection);
+        });
+    });
+}
+
+void SessionsModel::requestWindowAt(int row) const
+{
+    const int first = (row / windowSize) * windowSize;
+    if (m_pending.contains(first))
+        return;
+    auto* self = const_cast<SessionsModel*>(this);
+    const int count = std::min<int>(windowSize, int(m_rows.size()) - first);
+    if (count <= 0)
+        return;
+    self->requestRange(first, count, false);
+}
+
+void SessionsModel::requestRange(int first, int count, bool append)
+{
+    if (!m_pager)
+        return;
+    m_pending.insert(first);
+    store::PageAnchor anchor;
+    bool alignEnd = false;
+    const int end = first + count;
+    const int size = int(m_rows.size());
+    if (append && first > 0 && m_rows[std::size_t(first - 1)]) {
+        anchor.after = m_rows[std::size_t(first - 1)]->session.key;
+    } else if (first > 0 && first - 1 < size && m_rows[std::size_t(first - 1)]) {
+        anchor.after = m_rows[std::size_t(first - 1)]->session.key;
+    } else if (end < size && m_rows[std::size_t(end)]) {
+        anchor.before = m_rows[std::size_t(end)]->session.key;
+        alignEnd = true;
+    } else if (m_countKnown && end >= size) {
+        anchor.fromEnd = true;
+        alignEnd = true;
+    } else {
+        anchor.offset = first;
+    }
+    store::SessionFilter filter = m_filter;
+    filter.upToId = m_baseline;
+    const store::SessionOrder order = m_order;
+    const int generation = m_generation;
+    const int shifts = m_shifts;
+    auto current = m_current;
+    auto cache = m_pagerCache;
+    DatabaseThread* pager = m_pager.get();
+    pager->post([=, this](store::Connection* connection, const Error& openError) {
+        if (current->load() != generation)
+            return;
+        Expected<QList<store::KeyedSession>> rows = openError;
+        if (connection) {
+            auto sessionPager = cache->pagerFor(connection);
+            rows = sessionPager ? (*sessionPager)->page(filter, order, anchor, count)
+                                : Expected<QList<store::KeyedSession>>(sessionPager.error());
+            if (!rows)
+                pager->dropConnection();
+        }
+        if (!rows) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, first, error = rows.error()] {
+                    m_pending.remove(first);
+                    fail(error);
+                },
+                Qt::QueuedConnection);
+            return;
+        }
+        Page page;
+        page.generation = generation;
+        page.shifts = shifts;
+        page.first = first;
+        page.asked = count;
+        page.append = append;
+        page.alignEnd = alignEnd;
+        page.rows = std::move(*rows);
+        QMetaObject::invokeMethod(
+            this, [this, page = std::move(page)] { applyPage(page); }, Qt::QueuedConnection);
+    });
+}
+
+void SessionsModel::applyPage(const Page& page)
+{
+    if (page.generation != m_generation)
+        return;
+    m_pending.remove(page.first);
+    if (page.baseline >= 0)
+        m_baseline = page.baseline;
+    if (page.append) {
+        if (m_countKnown && page.baseline < 0)
+            return; // the count came meanwhile: the rows exist as placeholders now
+        const int size = int(m_rows.size());
+        if (!page.rows.isEmpty()) {
+            beginInsertRows({}, size, size + int(page.rows.size()) - 1);
+            for (store::KeyedSession session : page.rows) {
+                m_rows.push_back(nullptr);
+                store(int(m_rows.size()) - 1, std::move(session));
+            }
+            endInsertRows();
+        }
+        m_lastPageShort = page.rows.size() < page.asked;
+        if (m_lastPageShort && !m_countKnown) {
+            m_countKnown = true; // everything is here
+            setState(RowCountState::Complete);
+        } else if (m_state == RowCountState::Unknown) {
+            setState(RowCountState::Partial);
+        }
+        Q_EMIT rowsLoaded(size, int(page.rows.size()));
+        return;
+    }
+    if (page.shifts != m_shifts)
+        return; // rows moved meanwhile: the view asks again
+    const int size = int(m_rows.size());
+    int position = page.alignEnd ? page.first + page.asked - int(page.rows.size()) : page.first;
+    const int first = std::max(0, position);
+    int placed = 0;
+    for (store::KeyedSession session : page.rows) {
+        if (position >= 0 && position < size) {
+            store(position, std::move(session));
+            ++placed;
+        }
+        ++position;
+    }
+    if (placed > 0) {
+        Q_EMIT dataChanged(index(first, 0), index(first + placed - 1, ColumnCount - 1));
+        Q_EMIT rowsLoaded(first, placed);
+    }
+    evictFarFrom(m_lastAsked);
+}
+
+void SessionsModel::applyCount(int generation, qint64 count)
+{
+    if (generation != m_generation)
+        return;
+    const int total = int(std::min<qint64>(count, std::numeric_limits<int>::max() - 1));
+    const int size = int(m_rows.size());
+    if (total > size) {
+        beginInsertRows({}, size, total - 1);
+        m_rows.resize(std::size_t(total));
+        endInsertRows();
+    } else if (total < size && !m_countKnown) {
+        beginRemoveRows({}, total, size - 1);
+        for (int row = total; row < size; ++row) {
+            if (m_rows[std::size_t(row)]) {
+                m_ids.remove(m_rows[std::size_t(row)]->session.id);
+                --m_loaded;
+            }
+        }
+        m_rows.resize(std::size_t(total));
+        endRemoveRows();
+    }
+    m_countKnown = true;
+    setState(RowCountState::Complete);
+    if (m_deferredFirst > 0) {
+        const qint64 first = m_deferredFirst;
+        const qint64 last = m_deferredLast;
+        m_deferredFirst = m_deferredLast = 0;
+        sessionsInserted(first, last);
+    }
+}
+
+void SessionsModel::store(int position, store::KeyedSession&& session)
+{
+    auto& slot = m_rows[std::size_t(position)];
+    if (slot) {
+        m_ids.remove(slot->session.id);
+        --m_loaded;
+    }
+    m_ids.insert(session.id);
+    slot = std::make_unique<Row>(Row {std::move(session)});
+    ++m_loaded;
+}
+
+void SessionsModel::evictFarFrom(int row)
+{
+    if (m_loaded <= maxLoadedRows)
+        return;
+    const int keep = maxLoadedRows * 3 / 4;
+    int low = 0;
+    int high = int(m_rows.size()) - 1;
+    // Let go of the rows farthest from row, from whichever end is farther.
+    while (m_loaded > keep && low <= high) {
+        int& victim = (row - low) >= (high - row) ? low : high;
+        auto& slot = m_rows[std::size_t(victim)];
+        if (slot) {
+            m_ids.remove(slot->session.id);
+            slot.reset();
+            --m_loaded;
+        }
+        if (&victim == &low)
+            ++low;
+        else
+            --high;
+    }
+}
+
+int SessionsModel::positionOfId(qint64 id) const
+{
+    if (!m_ids.contains(id))
+        return -1;
+    for (std::size_t i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i] && m_rows[i]->session.id == id)
+            return int(i);
+    }
+    return -1;
+}
+
+int SessionsModel::rowOfSession(const QString& sessionId) const
+{
+    for (std::size_t i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i] && m_rows[i]->session.row.sessionId == sessionId)
+            return int(i);
+    }
+    return -1;
+}
+
+void SessionsModel::sessionsInserted(qint64 firstId, qint64 lastId)
+{
+    if (!m_pager || lastId <= m_baseline)
+        return;
+    firstId = std::max(firstId, m_baseline + 1);
+    if (!m_countKnown || m_insertInFlight) {
+        // Later: once the count is there, or the insert in flight is placed.
+        m_deferredFirst = m_deferredFirst > 0 ? std::min(m_deferredFirst, firstId) : firstId;
+        m_deferredLast = std::max(m_deferredLast, lastId);
+        return;
+    }
+    m_insertInFlight = true;
+    store::SessionFilter filter = m_filter;
+    const store::SessionOrder order = m_order;
+    const int generation = m_generation;
+    auto current = m_current;
+    auto cache = m_pagerCache;
+    DatabaseThread* pager = m_pager.get();
+    pager->post([=, this](store::Connection* connection, const Error& openError) {
+        if (current->load() != generation)
+            return;
+        Error error = openError;
+        QList<std::pair<qint64, store::KeyedSession>> placed;
+        qint64 through = lastId;
+        if (connection) {
+            auto sessionPager = cache->pagerFor(connection);
+            if (!sessionPager) {
+                error = sessionPager.error();
+            } else {
+                store::SessionFilter upTo = filter;
+                if (through == std::numeric_limits<qint64>::max()) {
+                    const auto maxId = (*sessionPager)->maxId();
+                    through = maxId ? *maxId : firstId - 1;
+                }
+                upTo.upToId = through;
+                auto rows = (*sessionPager)->idRange(filter, order, firstId, through);
+                if (!rows) {
+                    error = rows.error();
+                } else {
+                    for (store::KeyedSession& session : *rows) {
+                        const auto before = (*sessionPager)->countBefore(upTo, order, session.key);
+                        if (!before) {
+                            error = before.error();
+                            break;
+                        }
+                        placed.append({*before, std::move(session)});
+                    }
+                }
+            }
+            if (!error.isNull())
+                pager->dropConnection();
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, error, placed = std::move(placed), through] {
+                m_insertInFlight = false;
+                if (!error.isNull()) {
+                    if (generation == m_generation)
+                        fail(error);
+                } else {
+                    applyInserted(generation, placed, through);
+                }
+                if (generation == m_generation && m_deferredFirst > 0 && m_countKnown) {
+                    const qint64 first = m_deferredFirst;
+                    const qint64 last = m_deferredLast;
+                    m_deferredFirst = m_deferredLast = 0;
+                    sessionsInserted(first, last);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void SessionsModel::applyInserted(
+    int generation, const QList<std::pair<qint64, store::KeyedSession>>& rows, qint64 lastId)
+{
+    if (generation != m_generation)
+        return;
+    m_baseline = std::max(m_baseline, lastId);
+    auto sorted = rows;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [before, session] : sorted) {
+        if (m_ids.contains(session.id))
+            continue;
+        const int position = int(std::clamp<qint64>(before, 0, qint64(m_rows.size())));
+        beginInsertRows({}, position, position);
+        m_rows.insert(m_rows.begin() + position, nullptr);
+        m_new.insert(session.id);
+        store(position, std::move(session));
+        ++m_shifts;
+        endInsertRows();
+    }
+    m_pending.clear(); // their rows moved: what comes back is dropped, and asked for again
+    if (!sorted.isEmpty())
+        Q_EMIT liveChangeApplied();
+}
+
+void SessionsModel::sessionsUpdated(qint64 firstId, qint64 lastId)
+{
+    if (!m_pager)
+        return;
+    QList<qint64> ids;
+    const bool known = firstId > 0 || lastId > 0;
+    for (const auto& row : m_rows) {
+        if (!row)
+            continue;
+        const qint64 id = row->session.id;
+        if (known ? (id >= firstId && id <= lastId) : row->session.row.active)
+            ids << id;
+    }
+    if (ids.isEmpty())
+        return;
+    if (m_updateInFlight) {
+        m_updateAgain = true;
+        return;
+    }
+    m_updateInFlight = true;
+    store::SessionFilter filter = m_filter;
+    filter.upToId = m_baseline;
+    const store::SessionOrder order = m_order;
+    const int generation = m_generation;
+    auto current = m_current;
+    auto cache = m_pagerCache;
+    DatabaseThread* pager = m_pager.get();
+    pager->post([=, this](store::Connection* connection, const Error& openError) {
+        if (current->load() != generation)
+            return;
+        Expected<QList<store::KeyedSession>> rows = openError;
+        if (connection) {
+            auto sessionPager = cache->pagerFor(connection);
+            rows = sessionPager ? (*sessionPager)->byIds(filter, order, ids)
+                                : Expected<QList<store::KeyedSession>>(sessionPager.error());
+            if (!rows)
+                pager->dropConnection();
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, ids, rows] {
+                m_updateInFlight = false;
+                if (!rows) {
+                    if (generation == m_generation)
+                        fail(rows.error());
+                } else {
+                    applyUpdated(generation, ids, *rows);
+                }
+                if (m_updateAgain && generation == m_generation) {
+                    m_updateAgain = false;
+                    sessionsUpdated(0, 0);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void SessionsModel::applyUpdated(int generation, const QList<qint64>& asked, const QList<store::KeyedSession>& rows)
+{
+    if (generation != m_generation)
+        return;
+    QSet<qint64> found;
+    bool changed = false;
+    for (store::KeyedSession session : rows) {
+        found.insert(session.id);
+        const int position = positionOfId(session.id);
+        if (position < 0)
+            continue;
+        const store::SessionRow& old = m_rows[std::size_t(position)]->session.row;
+        const bool same = old.active == session.row.active && old.endedAt == session.row.endedAt
+            && old.durationSeconds == session.row.durationSeconds && old.messageCount == session.row.messageCount
+            && old.endReason == session.row.endReason && old.metadata == session.row.metadata;
+        if (same)
+            continue;
+        store(position, std::move(session));
+        Q_EMIT dataChanged(index(position, 0), index(position, ColumnCount - 1));
+        changed = true;
+    }
+    // Rows asked for that no longer match the filter (an ended session under "active only") go.
+    for (const qint64 id : asked) {
+        if (found.contains(id))
+            continue;
+        const int position = positionOfId(id);
+        if (position < 0)
+            continue;
+        beginRemoveRows({}, position, position);
+        m_ids.remove(id);
+        m_new.remove(id);
+        m_rows.erase(m_rows.begin() + position);
+        --m_loaded;
+        ++m_shifts;
+        endRemoveRows();
+        changed = true;
+    }
+    if (changed) {
+        m_pending.clear();
+        Q_EMIT liveChangeApplied();
+    }
+}
+
+void SessionsModel::catchUp()
+{
+    if (!m_pager)
+        return;
+    if (!m_countKnown) {
+        restart();
+        return;
+    }
+    sessionsInserted(m_baseline + 1, std::numeric_limits<qint64>::max());
+    sessionsUpdated(0, 0);
+}
+
+void SessionsModel::markAllSeen()
+{
+    if (m_new.isEmpty())
+        return;
+    m_new.clear();
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1), {NewRole});
+}
+
+void SessionsModel::setState(RowCountState state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT rowCountStateChanged(state);
+}
+
+void SessionsModel::fail(const Error& error)
+{
+    if (m_pending.contains(0) && m_rows.empty())
+        m_pending.remove(0);
+    Q_EMIT loadFailed(error);
+}
+
+int SessionsModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int SessionsModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+bool SessionsModel::canFetchMore(const QModelIndex& parent) const
+{
+    return !parent.isValid() && m_state == RowCountState::Partial && !m_countKnown && !m_lastPageShort
+        && !m_pending.contains(int(m_rows.size()));
+}
+
+void SessionsModel::fetchMore(const QModelIndex& parent)
+{
+    if (canFetchMore(parent))
+        requestRange(int(m_rows.size()), windowSize, true);
+}
+
+QVariant SessionsModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const int row = index.row();
+    m_lastAsked = row;
+    const auto& slot = m_rows[std::size_t(row)];
+    if (!slot) {
+        requestWindowAt(row);
+        if (role == LoadedRole)
+            return false;
+        if (role == Qt::DisplayRole && index.column() == SessionIdColumn)
+            return tr("Loading…");
+        return {};
+    }
+    const store::SessionRow& session = slot->session.row;
+    switch (role) {
+    case SessionIdRole:
+        return session.sessionId;
+    case RowIdRole:
+        return slot->session.id;
+    case LoadedRole:
+        return true;
+    case NewRole:
+        return m_new.contains(slot->session.id);
+    case ActiveRole:
+        return session.active;
+    case DurationSecondsRole:
+        return session.durationSeconds ? QVariant(*session.durationSeconds) : QVariant();
+    case StartedAtRole:
+        return session.startedAt;
+    case MetadataRole:
+        return session.metadata;
+    default:
+        break;
+    }
+    if (role == Qt::TextAlignmentRole) {
+        if (index.column() == DurationColumn || index.column() == MessageCountColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    }
+    if (role == Qt::ToolTipRole && index.column() == MetadataColumn)
+        return QString::fromUtf8(QJsonDocument(session.metadata).toJson(QJsonDocument::Indented));
+    if (role != Qt::DisplayRole && role != SortValueRole)
+        return {};
+    const bool raw = role == SortValueRole;
+    switch (index.column()) {
+    case SessionIdColumn:
+        return session.sessionId;
+    case UserIdColumn:
+        return session.userId;
+    case StartedAtColumn:
+        return raw ? QVariant(session.startedAt) : QVariant(timeText(session.startedAt));
+    case EndedAtColumn:
+        return raw ? QVariant(session.endedAt) : QVariant(timeText(session.endedAt));
+    case DurationColumn:
+        if (!session.durationSeconds)
+            return {};
+        return raw ? QVariant(*session.durationSeconds) : QVariant(durationText(*session.durationSeconds));
+    case ActiveColumn:
+        return raw ? QVariant(session.active) : QVariant(session.active ? tr("active") : tr("ended"));
+    case MessageCountColumn:
+        return raw ? QVariant(session.messageCount) : QVariant(QLocale().toString(session.messageCount));
+    case EndReasonColumn:
+        return session.endReason;
+    case MetadataColumn:
+        return raw ? QVariant(session.metadata) : QVariant(metadataSummary(session.metadata));
+    default:
+        return {};
+    }
+}
+
+QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case SessionIdColumn:
+        return tr("Session");
+    case UserIdColumn:
+        return tr("User");
+    case StartedAtColumn:
+        return tr("Started");
+    case EndedAtColumn:
+        return tr("Ended");
+    case DurationColumn:
+        return tr("Duration");
+    case ActiveColumn:
+        return tr("State");
+    case MessageCountColumn:
+        return tr("Messages");
+    case EndReasonColumn:
+        return tr("End reason");
+    case MetadataColumn:
+        return tr("Metadata");
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> SessionsModel::roleNames() const
+{
+    QHash<int, QByteArray> names = QAbstractTableModel::roleNames();
+    names.insert(SessionIdRole, "sessionId");
+    names.insert(RowIdRole, "rowId");
+    names.insert(LoadedRole, "loaded");
+    names.insert(NewRole, "isNew");
+    names.insert(ActiveRole, "active");
+    names.insert(DurationSecondsRole, "durationSeconds");
+    names.insert(StartedAtRole, "startedAt");
+    names.insert(MetadataRole, "metadata");
+    names.insert(SortValueRole, "sortValue");
+    return names;
+}
+
+} // namespace voxtrack::models
