@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include "models/livebinding.h"
+#include "models/messagesmodel.h"
 #include "models/sessionsmodel.h"
+#include "store/changefeed.h"
 #include "store/migrator.h"
 #include "support/testdatabase.h"
 
@@ -12,6 +15,7 @@
 Q_DECLARE_METATYPE(voxtrack::store::SessionFilter)
 
 using namespace voxtrack;
+using voxtrack::models::MessagesModel;
 using voxtrack::models::SessionsModel;
 using voxtrack::test::TestDatabase;
 
@@ -119,10 +123,7 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QLoggingCategory::setFilterRules(QStringLiteral("voxtrack.*.info=false"));
-    }
+    void initTestCase() { QLoggingCategory::setFilterRules(QStringLiteral("voxtrack.*.info=false")); }
 
     void init()
     {
@@ -369,6 +370,47 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 8, 10000);
         QCOMPARE(model.rowOfSession(sessionName(30)), -1);
         QCOMPARE(model.rowOfSession(sessionName(3)), -1);
+    }
+
+    void followsTheDatabaseThroughTheChangeFeed()
+    {
+        seed(1, 50);
+        store::ChangeFeed feed(m_database->url());
+        SessionsModel sessions;
+        MessagesModel messages;
+        QAbstractItemModelTester sessionsTester(&sessions, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester messagesTester(&messages, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        models::followChanges(feed, &sessions, &messages);
+        feed.start();
+        QTRY_COMPARE_WITH_TIMEOUT(feed.state(), store::ChangeFeed::State::Live, 10000);
+        sessions.setDatabase(m_database->url());
+        messages.setDatabase(m_database->url());
+        messages.setSessionId(sessionName(52));
+        waitComplete(sessions);
+        QVERIFY(loadRows(sessions, 0, 10));
+        QItemSelectionModel selection(&sessions);
+        selection.select(sessions.index(3, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+        // Another connection writes: two sessions with a message each (s-000051 and s-000052)…
+        seed(51, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(sessions.rowCount(), 52, 10000);
+        QVERIFY(loadRows(sessions, 0, 1));
+        QCOMPARE(idAt(sessions, 0), sessionName(52));
+        QVERIFY(sessions.data(sessions.index(0, 0), SessionsModel::NewRole).toBool());
+        QCOMPARE(idAt(sessions, selection.selectedRows().constFirst().row()), sessionName(47));
+        QTRY_COMPARE_WITH_TIMEOUT(messages.rowCount(), 1, 10000);
+        QCOMPARE(messages.data(messages.index(0, MessagesModel::ContentColumn)).toString(), QStringLiteral("hello 52"));
+
+        // …then ends s-000051 (active: 51 is a multiple of 3).
+        const int row = sessions.rowOfSession(sessionName(51));
+        QVERIFY(sessions.data(sessions.index(row, 0), SessionsModel::ActiveRole).toBool());
+        VOXTRACK_VERIFY_OK(m_writer->exec(m_database->isPostgreSql()
+                ? QStringLiteral("UPDATE conversation_sessions SET is_active = false, ended_at = now() "
+                                 "WHERE session_id = 's-000051'")
+                : QStringLiteral("UPDATE conversation_sessions SET is_active = 0, ended_at = "
+                                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE session_id = 's-000051'")));
+        QTRY_VERIFY_WITH_TIMEOUT(!sessions.data(sessions.index(row, 0), SessionsModel::ActiveRole).toBool(), 10000);
+        QCOMPARE(idAt(sessions, selection.selectedRows().constFirst().row()), sessionName(47));
     }
 
     void catchesUpAfterMissedChanges()

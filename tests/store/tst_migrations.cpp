@@ -5,6 +5,8 @@
 #include "support/testdatabase.h"
 
 #include <QLoggingCategory>
+#include <QSignalSpy>
+#include <QSqlDriver>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTest>
@@ -97,6 +99,24 @@ Expected<QStringList> dumpDatabase(Connection& connection)
     if (!schema)
         return schema.error();
     QStringList dump = *tables + dumpSchema(*schema);
+    // Triggers on the conversation tables and the functions they call (the change feed's).
+    const auto triggers = queryRows(connection,
+        connection.isPostgreSql()
+            ? QStringLiteral("SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger "
+                             "WHERE NOT tgisinternal ORDER BY tgname")
+            : QStringLiteral("SELECT 'trigger ' || name || ' ' || sql FROM sqlite_master WHERE type = 'trigger' "
+                             "ORDER BY name"));
+    if (!triggers)
+        return triggers.error();
+    dump += *triggers;
+    if (connection.isPostgreSql()) {
+        const auto functions = queryRows(connection,
+            QStringLiteral("SELECT 'function ' || p.proname || ' ' || md5(p.prosrc) FROM pg_proc p "
+                           "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1"));
+        if (!functions)
+            return functions.error();
+        dump += *functions;
+    }
     if (schema->hasMigrationsTable) {
         const auto rows = queryRows(
             connection, QStringLiteral("SELECT version, name, checksum FROM voxtrack_schema_migrations ORDER BY 1"));
@@ -197,7 +217,7 @@ class TestMigrations : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(Migrator::latestVersion(testBackend()) >= 2, "the migrations are not in the store's resources");
+        QVERIFY2(Migrator::latestVersion(testBackend()) >= 3, "the migrations are not in the store's resources");
         QLoggingCategory::setFilterRules(QStringLiteral("voxtrack.store.migrations.info=false"));
         qInfo("backend: %s", qPrintable(voxtrack::test::testBackendName()));
     }
@@ -245,6 +265,57 @@ private Q_SLOTS:
         QCOMPARE(*rows, expected);
         QCOMPARE(available.constFirst().name, QStringLiteral("conversation_tables"));
         QCOMPARE(available.constLast().version, latest);
+
+        // Both backends ship the same versions, so a schema version means the same on each.
+        for (const Backend backend : {Backend::PostgreSql, Backend::Sqlite}) {
+            QStringList versions;
+            for (const Migration& migration : Migrator::available(backend))
+                versions << QStringLiteral("%1 %2").arg(migration.version).arg(migration.name);
+            QCOMPARE(versions,
+                (QStringList {QStringLiteral("1 conversation_tables"), QStringLiteral("2 tracking_columns"),
+                    QStringLiteral("3 change_feed")}));
+        }
+    }
+
+    void freshSchemaHasTheChangeFeed()
+    {
+        VOXTRACK_TEST_DATABASE(db);
+        auto connection = db->connect();
+        QVERIFY(connection);
+        const auto result = Migrator(*connection).migrate();
+        QVERIFY2(result, qPrintable(result.errorText()));
+
+        if (!connection->isPostgreSql()) {
+            // SQLite readers poll PRAGMA data_version: no trigger, nothing but the recorded version.
+            const auto triggers
+                = connection->scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"));
+            QVERIFY2(triggers, qPrintable(triggers.errorText()));
+            QCOMPARE(triggers->toLongLong(), 0);
+            const auto name
+                = connection->scalar(QStringLiteral("SELECT name FROM voxtrack_schema_migrations WHERE version = 3"));
+            QVERIFY2(name, qPrintable(name.errorText()));
+            QCOMPARE(name->toString(), QStringLiteral("change_feed"));
+            return;
+        }
+
+        // One statement-level trigger per table and event, with the statement's rows as a
+        // transition table, all calling voxtrack_notify_change().
+        const auto triggers = queryRows(*connection,
+            QStringLiteral("SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                           "WHERE NOT tgisinternal ORDER BY 1, 2"));
+        QVERIFY2(triggers, qPrintable(triggers.errorText()));
+        QStringList expected;
+        for (const auto& [table, prefix] : {std::pair {"conversation_messages", "voxtrack_messages"},
+                 std::pair {"conversation_sessions", "voxtrack_sessions"}}) {
+            for (const auto& [suffix, event] : {std::pair {"inserted", "INSERT"}, std::pair {"updated", "UPDATE"}}) {
+                const QString name = QString::fromLatin1(prefix) + u'_' + QString::fromLatin1(suffix);
+                expected << QStringLiteral("%1|%2|CREATE TRIGGER %2 AFTER %3 ON public.%1 REFERENCING NEW TABLE AS "
+                                           "voxtrack_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION "
+                                           "voxtrack_notify_change()")
+                                .arg(QString::fromLatin1(table), name, QString::fromLatin1(event));
+            }
+        }
+        QCOMPARE(*triggers, expected);
     }
 
     void freshSchemaHasColumn_data()
@@ -477,11 +548,22 @@ private Q_SLOTS:
             = connection->exec(QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content) "
                                               "VALUES ('no-such-session', 'u-1', 'user', 'hello')"));
         QCOMPARE(orphan.code, QStringLiteral("db.constraint"));
-        // And a message for a known session goes in.
+        // And a message for a known session goes in, announced on the change feed's channel. The
+        // upgrade in place keeps PostgreSQL's uuid ids, so the notification carries no id range.
+        QSqlDriver* driver = connection->database().driver();
+        QSignalSpy notifications(driver, &QSqlDriver::notification);
+        if (connection->isPostgreSql())
+            QVERIFY(driver->subscribeToNotification(QStringLiteral("voxtrack_changes")));
         VOXTRACK_VERIFY_OK(connection->exec(
             QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content, seq) "
                            "VALUES (?, 'u-1', 'user', 'third question', 4)"),
             {sessionA}));
+        if (connection->isPostgreSql()) {
+            QTRY_COMPARE_WITH_TIMEOUT(notifications.size(), 1, 5000);
+            QCOMPARE(notifications.at(0).at(2).toString(),
+                QStringLiteral(R"({"t":"messages","op":"insert","min":null,"max":null,"n":1})"));
+            QVERIFY(driver->unsubscribeFromNotification(QStringLiteral("voxtrack_changes")));
+        }
 
         // A second migrate has nothing to do.
         auto second = db->connect();

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+namespace voxtrack::store {
+class ChangeFeed;
+}
+
+namespace voxtrack::models {
+
+class SessionsModel;
+class MessagesModel;
+
+/// Lets the models follow the database through a change feed: new sessions are inserted where
+/// they belong, changed ones (an end) read again, new messages added to the transcript shown
+/// (and the message counts of the loaded active sessions refreshed); after a lost connection
+/// both catch up. Either model may be null. The connections end with the feed or the models.
+void followChanges(store::ChangeFeed& feed, SessionsModel* sessions, MessagesModel* messages = nullptr);
+
+} // namespace voxtrack::models
