@@ -11,6 +11,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -77,6 +78,8 @@ SessionsModel::SessionsModel(QObject* parent)
     : QAbstractTableModel(parent)
     , m_current(std::make_shared<std::atomic<int>>(0))
 {
+    m_refreshTimer.setSingleShot(true);
+    connect(&m_refreshTimer, &QTimer::timeout, this, [this] { refreshRows(0, 0); });
 }
 
 SessionsModel::~SessionsModel()
@@ -137,6 +140,15 @@ void SessionsModel::restart()
     m_ids.clear();
     m_new.clear();
     m_pending.clear();
+    m_shiftLog.clear();
+    m_shifts = 0;
+    // Jobs of the previous generation never report back: nothing is in flight any more.
+    m_insertInFlight = false;
+    m_updateInFlight = false;
+    m_updateAgain = false;
+    m_deferredFirst = 0;
+    m_deferredLast = 0;
+    m_refreshTimer.stop();
     m_loaded = 0;
     m_countKnown = false;
     m_lastPageShort = false;
@@ -326,24 +338,46 @@ void SessionsModel::applyPage(const Page& page)
         Q_EMIT rowsLoaded(size, int(page.rows.size()));
         return;
     }
-    if (page.shifts != m_shifts)
-        return; // rows moved meanwhile: the view asks again
+    // Rows may have been inserted or removed since the page was asked for: each row goes where
+    // the slot it was asked for has moved to.
     const int size = int(m_rows.size());
-    int position = page.alignEnd ? page.first + page.asked - int(page.rows.size()) : page.first;
-    const int first = std::max(0, position);
-    int placed = 0;
+    const int start = page.alignEnd ? page.first + page.asked - int(page.rows.size()) : page.first;
+    int low = std::numeric_limits<int>::max();
+    int high = -1;
+    int offset = 0;
     for (store::KeyedSession session : page.rows) {
-        if (position >= 0 && position < size) {
-            store(position, std::move(session));
-            ++placed;
-        }
-        ++position;
+        const int position = mappedPosition(start + offset++, page.shifts);
+        if (position < 0 || position >= size)
+            continue;
+        store(position, std::move(session));
+        low = std::min(low, position);
+        high = std::max(high, position);
     }
-    if (placed > 0) {
-        Q_EMIT dataChanged(index(first, 0), index(first + placed - 1, ColumnCount - 1));
-        Q_EMIT rowsLoaded(first, placed);
+    if (high >= 0) {
+        Q_EMIT dataChanged(index(low, 0), index(high, ColumnCount - 1));
+        Q_EMIT rowsLoaded(low, high - low + 1);
     }
     evictFarFrom(m_lastAsked);
+}
+
+int SessionsModel::mappedPosition(int position, int since) const
+{
+    for (std::size_t i = std::size_t(since); i < m_shiftLog.size() && position >= 0; ++i) {
+        const auto [at, delta] = m_shiftLog[i];
+        if (delta > 0 && at <= position)
+            ++position;
+        else if (delta < 0 && at < position)
+            --position;
+        else if (delta < 0 && at == position)
+            position = -1; // that row is gone
+    }
+    return position;
+}
+
+void SessionsModel::shifted(int position, int delta)
+{
+    m_shiftLog.emplace_back(position, delta);
+    m_shifts = int(m_shiftLog.size());
 }
 
 void SessionsModel::applyCount(int generation, qint64 count)
@@ -521,10 +555,11 @@ void SessionsModel::applyInserted(
         m_rows.insert(m_rows.begin() + position, nullptr);
         m_new.insert(session.id);
         store(position, std::move(session));
-        ++m_shifts;
+        shifted(position, +1);
         endInsertRows();
     }
-    m_pending.clear(); // their rows moved: what comes back is dropped, and asked for again
+    if (m_shiftLog.size() > 100'000)
+        restart(); // pages in flight are placed by replaying the log: do not let it grow forever
     if (!sorted.isEmpty())
         Q_EMIT liveChangeApplied();
 }
@@ -533,6 +568,20 @@ void SessionsModel::sessionsUpdated(qint64 firstId, qint64 lastId)
 {
     if (!m_pager)
         return;
+    const bool known = firstId > 0 || lastId > 0;
+    if (!known && !m_refreshTimer.isActive()) {
+        // Which rows changed is not known (a SQLite write, new messages): the loaded active rows
+        // are read again, at most every refreshIntervalMs however often the database changes.
+        m_refreshTimer.start(refreshIntervalMs);
+        return;
+    }
+    if (!known)
+        return; // the timer is running: it reads them
+    refreshRows(firstId, lastId);
+}
+
+void SessionsModel::refreshRows(qint64 firstId, qint64 lastId)
+{
     QList<qint64> ids;
     const bool known = firstId > 0 || lastId > 0;
     for (const auto& row : m_rows) {
@@ -579,7 +628,7 @@ void SessionsModel::sessionsUpdated(qint64 firstId, qint64 lastId)
                 }
                 if (m_updateAgain && generation == m_generation) {
                     m_updateAgain = false;
-                    sessionsUpdated(0, 0);
+                    refreshRows(0, 0);
                 }
             },
             Qt::QueuedConnection);
@@ -590,11 +639,18 @@ void SessionsModel::applyUpdated(int generation, const QList<qint64>& asked, con
 {
     if (generation != m_generation)
         return;
+    // One pass finds every row concerned (a search per row would scan the table each time).
+    QSet<qint64> wanted(asked.cbegin(), asked.cend());
+    QHash<qint64, int> positions;
+    for (std::size_t i = 0; i < m_rows.size() && positions.size() < wanted.size(); ++i) {
+        if (m_rows[i] && wanted.contains(m_rows[i]->session.id))
+            positions.insert(m_rows[i]->session.id, int(i));
+    }
     QSet<qint64> found;
     bool changed = false;
     for (store::KeyedSession session : rows) {
         found.insert(session.id);
-        const int position = positionOfId(session.id);
+        const int position = positions.value(session.id, -1);
         if (position < 0)
             continue;
         const store::SessionRow& old = m_rows[std::size_t(position)]->session.row;
@@ -607,26 +663,27 @@ void SessionsModel::applyUpdated(int generation, const QList<qint64>& asked, con
         Q_EMIT dataChanged(index(position, 0), index(position, ColumnCount - 1));
         changed = true;
     }
-    // Rows asked for that no longer match the filter (an ended session under "active only") go.
+    // Rows asked for that no longer match the filter (an ended session under "active only") go,
+    // from the bottom up so that the positions found stay right.
+    QList<int> gone;
     for (const qint64 id : asked) {
-        if (found.contains(id))
-            continue;
-        const int position = positionOfId(id);
-        if (position < 0)
-            continue;
+        if (!found.contains(id) && positions.contains(id))
+            gone << positions.value(id);
+    }
+    std::sort(gone.begin(), gone.end(), std::greater<>());
+    for (const int position : std::as_const(gone)) {
+        const qint64 id = m_rows[std::size_t(position)]->session.id;
         beginRemoveRows({}, position, position);
         m_ids.remove(id);
         m_new.remove(id);
         m_rows.erase(m_rows.begin() + position);
         --m_loaded;
-        ++m_shifts;
+        shifted(position, -1);
         endRemoveRows();
         changed = true;
     }
-    if (changed) {
-        m_pending.clear();
+    if (changed)
         Q_EMIT liveChangeApplied();
-    }
 }
 
 void SessionsModel::catchUp()

@@ -7,6 +7,7 @@
 
 #include <QAbstractTableModel>
 #include <QSet>
+#include <QTimer>
 
 #include <memory>
 #include <vector>
@@ -68,6 +69,7 @@ public:
 
     static constexpr int windowSize = 200;
     static constexpr int maxLoadedRows = 20'000;
+    static constexpr int refreshIntervalMs = 250;
 
     explicit SessionsModel(QObject* parent = nullptr);
     ~SessionsModel() override;
@@ -127,12 +129,16 @@ private:
     void applyPage(const Page& page);
     void applyCount(int generation, qint64 count);
     void applyInserted(int generation, const QList<std::pair<qint64, store::KeyedSession>>& rows, qint64 lastId);
+    void refreshRows(qint64 firstId, qint64 lastId);
     void applyUpdated(int generation, const QList<qint64>& asked, const QList<store::KeyedSession>& rows);
     void store(int position, store::KeyedSession&& session);
     void evictFarFrom(int row);
     void setState(RowCountState state);
     void fail(const Error& error);
     [[nodiscard]] int positionOfId(qint64 id) const;
+    /// Where a row that was at position when the log had `since` entries is now; -1 if removed.
+    [[nodiscard]] int mappedPosition(int position, int since) const;
+    void shifted(int position, int delta);
 
     store::SessionFilter m_filter;
     store::SessionOrder m_order;
@@ -146,7 +152,8 @@ private:
     QSet<qint64> m_new;
     int m_loaded = 0;
     int m_generation = 0;
-    int m_shifts = 0; ///< changes of row positions: a page computed before one is stale
+    std::vector<std::pair<int, int>> m_shiftLog; ///< rows inserted (+1) or removed (-1), at a position, in order
+    int m_shifts = 0; ///< the log's length: where a page asked for now starts replaying it
     qint64 m_baseline = 0; ///< rows up to this id are in the snapshot; later ones come live
     RowCountState m_state = RowCountState::Unknown;
     bool m_countKnown = false;
@@ -156,6 +163,7 @@ private:
     bool m_insertInFlight = false;
     bool m_updateInFlight = false;
     bool m_updateAgain = false;
+    QTimer m_refreshTimer;
     mutable QSet<int> m_pending; ///< first rows of windows requested and not back yet
     mutable int m_lastAsked = 0;
 };

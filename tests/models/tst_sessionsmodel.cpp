@@ -413,6 +413,24 @@ private Q_SLOTS:
         QCOMPARE(idAt(sessions, selection.selectedRows().constFirst().row()), sessionName(47));
     }
 
+    void liveChangesGoOnAfterANewFilter()
+    {
+        seed(1, 40);
+        SessionsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setDatabase(m_database->url());
+        waitComplete(model);
+        seed(41, 1);
+        model.sessionsInserted(41, 41);
+        model.sessionsUpdated(0, 0);
+        model.setFilter({}); // a new generation while both are in flight
+        waitComplete(model);
+        QCOMPARE(model.rowCount(), 41);
+        seed(42, 1);
+        model.sessionsInserted(42, 42);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 42, 10000);
+    }
+
     void catchesUpAfterMissedChanges()
     {
         seed(1, 100);
