@@ -602,6 +602,7 @@ const Command commands[] = {
         exportSessions},
     {"drive", QT_TRANSLATE_NOOP("voxtrack::cli", "Run a scenario's conversations against a server and verify them"),
         drive},
+    {"seed", QT_TRANSLATE_NOOP("voxtrack::cli", "Append realistic conversations to a database, fast"), seed},
 };
 
 QString usage()

@@ -36,4 +36,7 @@ Expected<DatabaseUrl> databaseUrl(const QCommandLineParser& parser, bool createD
 /// voxtrack-cli drive (drive.cpp).
 int drive(const QStringList& arguments);
 
+/// voxtrack-cli seed (seed.cpp).
+int seed(const QStringList& arguments);
+
 } // namespace voxtrack::cli

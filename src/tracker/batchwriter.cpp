@@ -2,10 +2,9 @@
 #include "tracker/batchwriter.h"
 
 #include "store/connection.h"
+#include "tracker/pgcopy.h"
 
-#include <QCoreApplication>
 #include <QJsonDocument>
-#include <QSqlDriver>
 #include <QSqlQuery>
 
 #include <libpq-fe.h>
@@ -13,11 +12,6 @@
 namespace voxtrack::tracker {
 
 namespace {
-
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("voxtrack::tracker::BatchWriter", text);
-}
 
 /// The three groups of a batch, in the order they are written.
 struct Groups {
@@ -47,62 +41,10 @@ QByteArray compactJson(const QJsonObject& object)
 
 // ---------------------------------------------------------------- SQLite
 
-/// A UTC timestamp with milliseconds, written without QDateTime's general formatter (the
-/// writer formats one per row): "2025-10-18T09:30:00.123Z", or with sqlStyle
-/// "2025-10-18 09:30:00.123+00" as PostgreSQL reads it.
-QByteArray formatTime(const QDateTime& time, bool sqlStyle)
-{
-    const qint64 ms = time.toMSecsSinceEpoch();
-    qint64 days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
-    qint64 dayMs = ms - days * 86'400'000;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    days += 719'468;
-    const qint64 era = (days >= 0 ? days : days - 146'096) / 146'097;
-    const qint64 dayOfEra = days - era * 146'097;
-    const qint64 yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36'524 - dayOfEra / 146'096) / 365;
-    const qint64 dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
-    const qint64 monthIndex = (5 * dayOfYear + 2) / 153;
-    const int day = int(dayOfYear - (153 * monthIndex + 2) / 5 + 1);
-    const int month = int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9);
-    const qint64 year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-    const int hour = int(dayMs / 3'600'000);
-    dayMs %= 3'600'000;
-    const int minute = int(dayMs / 60'000);
-    dayMs %= 60'000;
-    const int second = int(dayMs / 1000);
-    const int milli = int(dayMs % 1000);
-
-    char text[32];
-    auto put = [&text](int at, qint64 value, int width) {
-        for (int i = width - 1; i >= 0; --i, value /= 10)
-            text[at + i] = char('0' + value % 10);
-    };
-    put(0, year, 4);
-    text[4] = '-';
-    put(5, month, 2);
-    text[7] = '-';
-    put(8, day, 2);
-    text[10] = sqlStyle ? ' ' : 'T';
-    put(11, hour, 2);
-    text[13] = ':';
-    put(14, minute, 2);
-    text[16] = ':';
-    put(17, second, 2);
-    text[19] = '.';
-    put(20, milli, 3);
-    if (sqlStyle) {
-        text[23] = '+';
-        text[24] = '0';
-        text[25] = '0';
-        return QByteArray(text, 26);
-    }
-    text[23] = 'Z';
-    return QByteArray(text, 24);
-}
-
 QString sqliteTime(const QDateTime& time)
 {
-    return QString::fromLatin1(formatTime(time, false));
+    const pg::TimeText text(time.toMSecsSinceEpoch(), pg::TimeText::Style::Iso);
+    return QString::fromLatin1(text.text, text.size);
 }
 
 QVariant nullableText(const QString& text)
@@ -221,7 +163,7 @@ private:
 
 QByteArray postgresTime(const QDateTime& time)
 {
-    return formatTime(time, true);
+    return pg::TimeText(time.toMSecsSinceEpoch(), pg::TimeText::Style::Postgres).bytes();
 }
 
 /// Builds a one-dimensional array literal ({"a","b",NULL}) for a text-format parameter.
@@ -250,39 +192,9 @@ private:
     QByteArray m_text;
 };
 
-/// Appends one field of COPY's text format: backslash escapes, \N for NULL.
-void appendCopyField(QByteArray& buffer, QByteArrayView value, bool last)
-{
-    for (const char c : value) {
-        switch (c) {
-        case '\\':
-            buffer += "\\\\";
-            break;
-        case '\t':
-            buffer += "\\t";
-            break;
-        case '\n':
-            buffer += "\\n";
-            break;
-        case '\r':
-            buffer += "\\r";
-            break;
-        default:
-            buffer += c;
-        }
-    }
-    buffer += last ? '\n' : '\t';
-}
-
-void appendCopyNull(QByteArray& buffer, bool last)
-{
-    buffer += "\\N";
-    buffer += last ? '\n' : '\t';
-}
-
 class PostgresBatchWriter final : public BatchWriter {
 public:
-    PostgresBatchWriter(store::Connection& connection, PGconn* handle, PostgresPath path)
+    PostgresBatchWriter(store::Connection& connection, pg_conn* handle, PostgresPath path)
         : m_connection(connection)
         , m_pg(handle)
         , m_path(path)
@@ -297,10 +209,8 @@ public:
         Status status = run(groups, idempotent);
         if (status.isNull())
             status = exec("COMMIT");
-        if (!status.isNull() && PQtransactionStatus(m_pg) != PQTRANS_IDLE) {
-            PGresult* result = PQexec(m_pg, "ROLLBACK");
-            PQclear(result);
-        }
+        if (!status.isNull())
+            pg::rollbackOpenTransaction(m_pg);
         return status;
     }
 
@@ -313,7 +223,7 @@ public:
             "UPDATE conversation_sessions s SET session_end = o.t, ended_at = o.t, "
             "duration_seconds = EXTRACT(EPOCH FROM (o.t - o.started_at)), is_active = false, message_count = o.n, "
             "end_reason = 'recovered' FROM open o WHERE s.session_id = o.session_id RETURNING s.session_id");
-        if (Status status = check(result, "recover open sessions"); !status.isNull())
+        if (Status status = pg::resultStatus(m_pg, result, "recover open sessions"); !status.isNull())
             return status;
         QStringList ids;
         for (int row = 0; row < PQntuples(result); ++row)
@@ -323,48 +233,11 @@ public:
     }
 
 private:
-    /// Turns a result into a Status and frees it on failure.
-    Status check(PGresult* result, const char* what)
-    {
-        const ExecStatusType status = PQresultStatus(result);
-        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN)
-            return {};
-        const QByteArray state = result ? QByteArray(PQresultErrorField(result, PG_DIAG_SQLSTATE)) : QByteArray();
-        QString message = QString::fromUtf8(result ? PQresultErrorMessage(result) : PQerrorMessage(m_pg)).trimmed();
-        if (message.isEmpty())
-            message = QString::fromUtf8(PQerrorMessage(m_pg)).trimmed();
-        if (message.startsWith(u"ERROR:  "))
-            message.remove(0, 8);
-        message = message.section(u'\n', 0, 0);
-        PQclear(result);
-        QString code = QStringLiteral("db.query");
-        if (state.startsWith("23"))
-            code = QStringLiteral("db.constraint");
-        else if (PQstatus(m_pg) != CONNECTION_OK || state.startsWith("08") || state.startsWith("57P"))
-            code = QStringLiteral("db.connection");
-        return {code, tr("Writing to PostgreSQL failed (%1): %2.").arg(QLatin1String(what), message)};
-    }
-
-    Status exec(const char* sql)
-    {
-        PGresult* result = PQexec(m_pg, sql);
-        Status status = check(result, sql);
-        if (status.isNull())
-            PQclear(result);
-        return status;
-    }
+    Status exec(const char* sql) { return pg::exec(m_pg, sql); }
 
     Status execParams(const char* sql, const QList<QByteArray>& params, const char* what)
     {
-        QVarLengthArray<const char*, 12> values;
-        for (const QByteArray& param : params)
-            values.append(param.constData());
-        PGresult* result
-            = PQexecParams(m_pg, sql, int(values.size()), nullptr, values.constData(), nullptr, nullptr, 0);
-        Status status = check(result, what);
-        if (status.isNull())
-            PQclear(result);
-        return status;
+        return pg::execParams(m_pg, sql, params, what);
     }
 
     Status run(const Groups& groups, bool idempotent)
@@ -447,60 +320,40 @@ private:
 
     Status copyMessages(const QList<const MessageRecord*>& messages)
     {
-        PGresult* result = PQexec(m_pg,
-            "COPY conversation_messages (session_id, user_id, role, content, audio_url, "
-            "metadata, created_at, message_id, seq) FROM STDIN");
-        if (Status status = check(result, "copy messages"); !status.isNull())
+        pg::CopyIn copy(m_pg, "copy messages");
+        if (Status status = copy.begin("COPY conversation_messages (session_id, user_id, role, content, audio_url, "
+                                       "metadata, created_at, message_id, seq) FROM STDIN");
+            !status.isNull())
             return status;
-        PQclear(result);
-        constexpr qsizetype copyChunkBytes = 128 * 1024;
-        QByteArray buffer;
-        buffer.reserve(copyChunkBytes + 4096);
         for (const MessageRecord* m : messages) {
-            appendCopyField(buffer, m->sessionId.toUtf8(), false);
+            copy.field(m->sessionId.toUtf8());
             if (m->userId.isEmpty())
-                appendCopyNull(buffer, false);
+                copy.null();
             else
-                appendCopyField(buffer, m->userId.toUtf8(), false);
-            appendCopyField(buffer, roleName(m->role).toLatin1(), false);
-            appendCopyField(buffer, m->content.toUtf8(), false);
+                copy.field(m->userId.toUtf8());
+            copy.plainField(roleName(m->role).toLatin1());
+            copy.field(m->content.toUtf8());
             if (m->audioUrl.isEmpty())
-                appendCopyNull(buffer, false);
+                copy.null();
             else
-                appendCopyField(buffer, m->audioUrl.toUtf8(), false);
+                copy.field(m->audioUrl.toUtf8());
             if (m->metadata.isEmpty())
-                appendCopyNull(buffer, false);
+                copy.null();
             else
-                appendCopyField(buffer, compactJson(m->metadata), false);
-            appendCopyField(buffer, postgresTime(m->createdAt), false);
-            appendCopyField(buffer, m->messageId.toByteArray(QUuid::WithoutBraces), false);
-            appendCopyField(buffer, QByteArray::number(m->seq), true);
+                copy.field(compactJson(m->metadata));
+            copy.plainField(postgresTime(m->createdAt));
+            copy.plainField(m->messageId.toByteArray(QUuid::WithoutBraces));
+            copy.plainField(QByteArray::number(m->seq));
+            copy.endRow();
             // Hand rows to the server while the rest are formatted: its work and ours overlap.
-            if (buffer.size() >= copyChunkBytes) {
-                if (PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1)
-                    break;
-                buffer.clear();
-            }
+            if (Status status = copy.sendIfFull(); !status.isNull())
+                return status;
         }
-        if ((!buffer.isEmpty() && PQputCopyData(m_pg, buffer.constData(), int(buffer.size())) != 1)
-            || PQputCopyEnd(m_pg, nullptr) != 1) {
-            return {QStringLiteral("db.connection"),
-                tr("Writing to PostgreSQL failed (copy messages): %1.")
-                    .arg(QString::fromUtf8(PQerrorMessage(m_pg)).trimmed())};
-        }
-        Status status;
-        while (PGresult* end = PQgetResult(m_pg)) {
-            Status step = check(end, "copy messages");
-            if (step.isNull())
-                PQclear(end);
-            else if (status.isNull())
-                status = step;
-        }
-        return status;
+        return copy.finish();
     }
 
     store::Connection& m_connection;
-    PGconn* m_pg;
+    pg_conn* m_pg;
     PostgresPath m_path;
 };
 
@@ -514,17 +367,10 @@ Expected<std::unique_ptr<BatchWriter>> BatchWriter::create(store::Connection& co
             return status;
         return std::unique_ptr<BatchWriter>(std::move(writer));
     }
-    const QVariant handle = connection.database().driver()->handle();
-    // QPSQL hands out its PGconn* (a typedef of pg_conn*; the meta type may carry either name).
-    const char* type = handle.typeName();
-    if (!handle.isValid() || (qstrcmp(type, "PGconn*") != 0 && qstrcmp(type, "pg_conn*") != 0)) {
-        return Error {QStringLiteral("db.driver"),
-            tr("The PostgreSQL driver does not expose its libpq connection (it hands out \"%1\"): Voxtrack "
-               "needs Qt's QPSQL driver built against libpq.")
-                .arg(QLatin1String(type ? type : "nothing"))};
-    }
-    PGconn* pg = *static_cast<PGconn* const*>(handle.constData());
-    return std::unique_ptr<BatchWriter>(std::make_unique<PostgresBatchWriter>(connection, pg, path));
+    const auto handle = pg::nativeHandle(connection);
+    if (!handle)
+        return handle.error();
+    return std::unique_ptr<BatchWriter>(std::make_unique<PostgresBatchWriter>(connection, *handle, path));
 }
 
 } // namespace voxtrack::tracker
