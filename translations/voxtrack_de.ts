@@ -658,6 +658,80 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>Aborting the open connections.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Append realistic conversations to a database, fast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say how many with --%1 (a whole number from %2 to %3): see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows written, committing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 / %2 rows (%3%), %4 rows/s, ETA %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Appends realistic conversations to a migrated database: sessions spread over the last days (ended ones with durations from seconds to half an hour, a share still open), each with a system prompt and alternating user and agent messages with metadata and audio URLs. The rows pass voxtrack-cli doctor. Everything is written in one transaction: on failure or Ctrl+C nothing is left behind. Exit code 0: done; 2: could not seed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many sessions to write (1 to 10,000,000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Messages in every session, the system prompt included (0 to 1,000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many users the sessions belong to (default: sessions / 20, at least 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended sessions start within this many days back from now (default 30).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Percentage of sessions still open, started within the last hour (default 1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>percent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repeat the content of an earlier run (users, texts, metadata, times relative to now); random when not given. Session and message ids are always fresh.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--active expects a percentage from 0 to 100, not &quot;%1&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--seed expects a whole number from 0 to %1, not &quot;%2&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no SQLite database at %1: create it with voxtrack-cli migrate --db %2, then seed it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seeded %1: %2 sessions (%3 open) with %4 messages for %5 users.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 rows in %2 s: %3 rows/s. Seed %4 repeats this content.
+</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>
@@ -1293,6 +1367,13 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
 </context>
 <context>
+    <name>voxtrack::models::ActiveSessionsModel</name>
+    <message>
+        <source>Active sessions</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>voxtrack::models::DoctorReportModel</name>
     <message>
         <source>Passed</source>
@@ -1347,6 +1428,205 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     <name>voxtrack::models::DoctorRunner</name>
     <message>
         <source>The doctor run was cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::DurationHistogramModel</name>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sessions</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::HistogramModel</name>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::LatencyHistogramModel</name>
+    <message>
+        <source>Latency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replies</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::LatencyPercentilesModel</name>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>p%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 % of %2 replies came within this time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Percentile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::MessagesByRoleModel</name>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an allowed role (user, agent, system): the doctor lists these messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::MessagesModel</name>
+    <message>
+        <source>Seq</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::SessionsModel</name>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::SessionsPerBucketModel</name>
+    <message>
+        <source>Sessions started</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::models::TimeSeriesModel</name>
+    <message>
+        <source>Start (UTC)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1691,6 +1971,141 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>There is no session &quot;%1&quot; in %2: list the sessions with voxtrack-cli sessions.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 does not have both conversation_sessions and conversation_messages: open a conversation database, or create the tables with voxtrack-cli migrate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt; %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≥ %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1–%2 %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>minute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counting by the %1 from %2 to %3 makes %4 buckets, more than %5: choose a larger bucket or a shorter time range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::store::ChangeFeed</name>
+    <message>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting to %1 for live updates.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live updates could not connect to the database (%1): retrying in %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live updates could not follow the database (%1): retrying in %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Following %1 through notifications.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Following %1 by polling every %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PostgreSQL refused LISTEN %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The database connection was lost (%1): reconnecting in %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server closed it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The change notification &quot;%1&quot; is not valid (%2): it is ignored; check that the database&apos;s voxtrack_notify_change() is the one of migration 0003.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown member &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the member &quot;%1&quot; is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>t must be &quot;sessions&quot; or &quot;messages&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>op must be &quot;insert&quot; or &quot;update&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>n must be a whole number of at least 1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>min and max must both be whole numbers, or both null</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>min is greater than max</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::store::Connection</name>
@@ -2003,11 +2418,12 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
         <source>The journal file %1 cannot be used (%2): check that the journal directory is writable and has space.</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>voxtrack::tracker::BatchWriter</name>
     <message>
-        <source>The PostgreSQL driver does not expose its libpq connection (it hands out &quot;%1&quot;): Voxtrack needs Qt&apos;s QPSQL driver built against libpq.</source>
+        <source>%1 has no conversation tables: create them first with voxtrack-cli migrate on the same --db URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 lacks columns of the current schema (%2): bring it up to date with voxtrack-cli migrate on the same --db URL.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2074,13 +2490,39 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     </message>
 </context>
 <context>
-    <name>voxtrack::tracker::PostgresBatchWriter</name>
+    <name>voxtrack::tracker::Seeder</name>
+    <message>
+        <source>The number of %1 must be from %2 to %3, not %4: choose one in that range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The seed must be from 0 to %1, not %2: choose one in that range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The share of open sessions must be from 0 to 100 percent, not %1: choose one in that range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seeding was interrupted and rolled back: nothing was written. Run it again to seed the database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::pg</name>
     <message>
         <source>Writing to PostgreSQL failed (%1): %2.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Writing to PostgreSQL failed (copy messages): %1.</source>
+        <source>The PostgreSQL driver does not expose its libpq connection (it hands out &quot;%1&quot;): Voxtrack needs Qt&apos;s QPSQL driver built against libpq.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::tracker::pg::CopyIn</name>
+    <message>
+        <source>Writing to PostgreSQL failed (%1): the statement did not start a COPY FROM STDIN.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
