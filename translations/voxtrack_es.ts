@@ -265,6 +265,37 @@
     </message>
 </context>
 <context>
+    <name>voxtrack::app</name>
+    <message>
+        <source>Monitoring and test harness for voice-agent conversation tracking: checks the conversation tables of a PostgreSQL or SQLite database.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database URL to check at start: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or sqlite:relative.db. Default: $VOXTRACK_DB, else %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>url</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the doctor, save a PNG picture of the window to file, and quit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected argument &quot;%1&quot;: see --help. [usage]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write the picture to %1: check the directory exists and is writable. [screenshot.write]</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>voxtrack::cli</name>
     <message>
         <source>Database URL: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db or sqlite:relative.db. Default: $VOXTRACK_DB, else %1.</source>
@@ -2523,6 +2554,133 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     <name>voxtrack::tracker::pg::CopyIn</name>
     <message>
         <source>Writing to PostgreSQL failed (%1): the statement did not start a COPY FROM STDIN.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrackd</name>
+    <message>
+        <source>voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on /v1/conversation; every session and message is journaled, then written to the database in batches; /healthz and /metrics are served on the same port.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Database URL (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>url</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address and port to listen on (default 127.0.0.1:8787; port 0 picks a free one).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host:port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HS256 secret that signs client tokens (or $VOXTRACK_TOKEN_SECRET).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>secret</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No authentication: clients name themselves with ?user_id=.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Largest text frame accepted (default 65536).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Most sessions open at once (default 10000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The simulated agent&apos;s rules file (JSON; see docs/agent-rules.md). Default: built-in rules.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No simulated replies: an external agent relays its replies with role &quot;agent&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Journal directory (default %1/journal; &quot;none&quot; to run without one).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dir</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>debug, info (default), warning or error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Milliseconds of silence (no frame, no pong) after which a connection is dropped and its session ended with reason timeout (default 45000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Milliseconds a stop may take to drain the queue (default 10000).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For testing a harness only: make the server misbehave on purpose. agent-role (store replies as role user), drop-every=N (acknowledge every N-th user message but never store it), never-end (leave ended sessions active in the database). May be given more than once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--%1 takes a whole number of at least %2, not &quot;%3&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--log-level takes debug, info, warning or error, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--listen takes an address and port such as 127.0.0.1:8787 or [::1]:8787, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--no-auth and a token secret exclude each other: choose one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose how clients prove who they are: --token-secret SECRET (HS256 tokens whose sub is the user id, as Supabase issues them) or --no-auth (identity from ?user_id=).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This process may open only %1 files, fewer than --max-sessions %2 needs: raise the limit (ulimit -n) or lower --max-sessions.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -12,10 +12,10 @@
 
 namespace {
 
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("voxtrack::app", text);
-}
+/// The translation context of this file's texts.
+struct Text {
+    Q_DECLARE_TR_FUNCTIONS(voxtrack::app)
+};
 
 void printError(const QString& message)
 {
@@ -32,24 +32,25 @@ int main(int argc, char* argv[])
     voxtrack::installTranslators(app);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        tr("Monitoring and test harness for voice-agent conversation tracking: checks the conversation tables of a "
-           "PostgreSQL or SQLite database."));
+    parser.setApplicationDescription(Text::tr(
+        "Monitoring and test harness for voice-agent conversation tracking: checks the conversation tables of a "
+        "PostgreSQL or SQLite database."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption databaseOption({QStringLiteral("d"), QStringLiteral("db")},
-        tr("Database URL to check at start: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db "
-           "or sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
+        Text::tr(
+            "Database URL to check at start: postgresql://user:pass@host:5432/db?sslmode=require, sqlite:///path.db "
+            "or sqlite:relative.db. Default: $VOXTRACK_DB, else %1.")
             .arg(voxtrack::DatabaseUrl::defaultLocation()),
-        tr("url"));
+        Text::tr("url"));
     parser.addOption(databaseOption);
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-        tr("Run the doctor, save a PNG picture of the window to file, and quit."), tr("file"));
+        Text::tr("Run the doctor, save a PNG picture of the window to file, and quit."), Text::tr("file"));
     parser.addOption(screenshotOption);
     parser.process(app);
     if (!parser.positionalArguments().isEmpty()) {
         printError(
-            tr("Unexpected argument \"%1\": see --help. [usage]").arg(parser.positionalArguments().constFirst()));
+            Text::tr("Unexpected argument \"%1\": see --help. [usage]").arg(parser.positionalArguments().constFirst()));
         return 2;
     }
 
@@ -65,9 +66,10 @@ int main(int argc, char* argv[])
             // Let the view lay out and paint the new rows first.
             QTimer::singleShot(100, &window, [&window, file] {
                 if (!window.grab().save(file, "PNG")) {
-                    printError(tr("Could not write the picture to %1: check the directory exists and is writable. "
-                                  "[screenshot.write]")
-                                   .arg(file));
+                    printError(
+                        Text::tr("Could not write the picture to %1: check the directory exists and is writable. "
+                                 "[screenshot.write]")
+                            .arg(file));
                     QCoreApplication::exit(2);
                     return;
                 }

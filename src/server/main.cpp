@@ -38,10 +38,10 @@ int fail(const Error& error)
     return 2;
 }
 
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("voxtrackd", text);
-}
+/// The translation context of this file's texts.
+struct Text {
+    Q_DECLARE_TR_FUNCTIONS(voxtrackd)
+};
 
 } // namespace
 
@@ -56,49 +56,50 @@ int main(int argc, char* argv[])
     const QString dataDirectory = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        tr("voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on "
-           "/v1/conversation; every session and message is journaled, then written to the database in batches; "
-           "/healthz and /metrics are served on the same port."));
+        Text::tr("voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on "
+                 "/v1/conversation; every session and message is journaled, then written to the database in batches; "
+                 "/healthz and /metrics are served on the same port."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption dbOption(QStringLiteral("db"),
-        tr("Database URL (default: %1).").arg(DatabaseUrl::defaultLocation()), tr("url"),
+        Text::tr("Database URL (default: %1).").arg(DatabaseUrl::defaultLocation()), Text::tr("url"),
         DatabaseUrl::defaultLocation());
     const QCommandLineOption listenOption(QStringLiteral("listen"),
-        tr("Address and port to listen on (default 127.0.0.1:8787; port 0 picks a "
-           "free one)."),
-        tr("host:port"), QStringLiteral("127.0.0.1:8787"));
+        Text::tr("Address and port to listen on (default 127.0.0.1:8787; port 0 picks a "
+                 "free one)."),
+        Text::tr("host:port"), QStringLiteral("127.0.0.1:8787"));
     const QCommandLineOption secretOption(QStringLiteral("token-secret"),
-        tr("HS256 secret that signs client tokens (or $VOXTRACK_TOKEN_SECRET)."), tr("secret"));
+        Text::tr("HS256 secret that signs client tokens (or $VOXTRACK_TOKEN_SECRET)."), Text::tr("secret"));
     const QCommandLineOption noAuthOption(
-        QStringLiteral("no-auth"), tr("No authentication: clients name themselves with ?user_id=."));
+        QStringLiteral("no-auth"), Text::tr("No authentication: clients name themselves with ?user_id=."));
     const QCommandLineOption frameOption(QStringLiteral("max-frame-bytes"),
-        tr("Largest text frame accepted (default 65536)."), tr("bytes"), QStringLiteral("65536"));
+        Text::tr("Largest text frame accepted (default 65536)."), Text::tr("bytes"), QStringLiteral("65536"));
     const QCommandLineOption sessionsOption(QStringLiteral("max-sessions"),
-        tr("Most sessions open at once (default 10000)."), tr("count"), QStringLiteral("10000"));
+        Text::tr("Most sessions open at once (default 10000)."), Text::tr("count"), QStringLiteral("10000"));
     const QCommandLineOption rulesOption(QStringLiteral("rules"),
-        tr("The simulated agent's rules file (JSON; see "
-           "docs/agent-rules.md). Default: built-in rules."),
-        tr("file"));
+        Text::tr("The simulated agent's rules file (JSON; see "
+                 "docs/agent-rules.md). Default: built-in rules."),
+        Text::tr("file"));
     const QCommandLineOption silentOption(QStringLiteral("silent-agent"),
-        tr("No simulated replies: an external agent relays its replies with role "
-           "\"agent\"."));
+        Text::tr("No simulated replies: an external agent relays its replies with role "
+                 "\"agent\"."));
     const QCommandLineOption journalOption(QStringLiteral("journal"),
-        tr("Journal directory (default %1/journal; \"none\" to run without one).").arg(dataDirectory), tr("dir"),
-        QDir(dataDirectory).filePath(QStringLiteral("journal")));
-    const QCommandLineOption logOption(QStringLiteral("log-level"), tr("debug, info (default), warning or error."),
-        tr("level"), QStringLiteral("info"));
+        Text::tr("Journal directory (default %1/journal; \"none\" to run without one).").arg(dataDirectory),
+        Text::tr("dir"), QDir(dataDirectory).filePath(QStringLiteral("journal")));
+    const QCommandLineOption logOption(QStringLiteral("log-level"),
+        Text::tr("debug, info (default), warning or error."), Text::tr("level"), QStringLiteral("info"));
     const QCommandLineOption idleOption(QStringLiteral("idle-timeout"),
-        tr("Milliseconds of silence (no frame, no pong) after which a connection is "
-           "dropped and its session ended with reason timeout (default 45000)."),
-        tr("ms"), QStringLiteral("45000"));
+        Text::tr("Milliseconds of silence (no frame, no pong) after which a connection is "
+                 "dropped and its session ended with reason timeout (default 45000)."),
+        Text::tr("ms"), QStringLiteral("45000"));
     const QCommandLineOption shutdownOption(QStringLiteral("shutdown-timeout"),
-        tr("Milliseconds a stop may take to drain the queue (default 10000)."), tr("ms"), QStringLiteral("10000"));
+        Text::tr("Milliseconds a stop may take to drain the queue (default 10000)."), Text::tr("ms"),
+        QStringLiteral("10000"));
     const QCommandLineOption faultOption(QStringLiteral("test-fault"),
-        tr("For testing a harness only: make the server misbehave on purpose. agent-role (store replies as "
-           "role user), drop-every=N (acknowledge every N-th user message but never store it), never-end (leave "
-           "ended sessions active in the database). May be given more than once."),
-        tr("fault"));
+        Text::tr("For testing a harness only: make the server misbehave on purpose. agent-role (store replies as "
+                 "role user), drop-every=N (acknowledge every N-th user message but never store it), never-end (leave "
+                 "ended sessions active in the database). May be given more than once."),
+        Text::tr("fault"));
     parser.addOption(faultOption);
     parser.addOptions({dbOption, listenOption, secretOption, noAuthOption, frameOption, sessionsOption, rulesOption,
         silentOption, journalOption, logOption, idleOption, shutdownOption});
@@ -109,7 +110,7 @@ int main(int argc, char* argv[])
         value = parser.value(option).toInt(&ok);
         if (!ok || value < minimum)
             return {QStringLiteral("usage"),
-                tr("--%1 takes a whole number of at least %2, not \"%3\".")
+                Text::tr("--%1 takes a whole number of at least %2, not \"%3\".")
                     .arg(option.names().constFirst())
                     .arg(minimum)
                     .arg(parser.value(option))};
@@ -120,8 +121,8 @@ int main(int argc, char* argv[])
     static const QStringList levels {
         QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
     if (!levels.contains(level))
-        return fail(
-            {QStringLiteral("usage"), tr("--log-level takes debug, info, warning or error, not \"%1\".").arg(level)});
+        return fail({QStringLiteral("usage"),
+            Text::tr("--log-level takes debug, info, warning or error, not \"%1\".").arg(level)});
     QString rules = QStringLiteral("voxtrack.*.debug=%1\n").arg(level == u"debug" ? u"true" : u"false");
     if (level == u"warning" || level == u"error")
         rules += QStringLiteral("voxtrack.*.info=false\n");
@@ -139,7 +140,8 @@ int main(int argc, char* argv[])
         host = host.mid(1, host.size() - 2);
     if (!portOk || port < 0 || port > 65535 || !serverOptions.address.setAddress(host)) {
         return fail({QStringLiteral("usage"),
-            tr("--listen takes an address and port such as 127.0.0.1:8787 or [::1]:8787, not \"%1\".").arg(listen)});
+            Text::tr("--listen takes an address and port such as 127.0.0.1:8787 or [::1]:8787, not \"%1\".")
+                .arg(listen)});
     }
     serverOptions.port = quint16(port);
     serverOptions.noAuth = parser.isSet(noAuthOption);
@@ -148,9 +150,9 @@ int main(int argc, char* argv[])
     if (serverOptions.noAuth == !serverOptions.tokenSecret.isEmpty()) {
         return fail({QStringLiteral("usage"),
             serverOptions.noAuth
-                ? tr("--no-auth and a token secret exclude each other: choose one.")
-                : tr("Choose how clients prove who they are: --token-secret SECRET (HS256 tokens whose sub is "
-                     "the user id, as Supabase issues them) or --no-auth (identity from ?user_id=).")});
+                ? Text::tr("--no-auth and a token secret exclude each other: choose one.")
+                : Text::tr("Choose how clients prove who they are: --token-secret SECRET (HS256 tokens whose sub is "
+                           "the user id, as Supabase issues them) or --no-auth (identity from ?user_id=).")});
     }
     int maxFrameBytes = 0;
     int shutdownTimeout = 0;
@@ -167,7 +169,7 @@ int main(int argc, char* argv[])
     for (const QString& fault : parser.values(faultOption)) {
         if (!serverOptions.faults.enable(fault)) {
             return fail({QStringLiteral("usage"),
-                tr("--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not \"%1\".").arg(fault)});
+                Text::tr("--test-fault takes agent-role, drop-every=N (N ≥ 1) or never-end, not \"%1\".").arg(fault)});
         }
         qWarning().noquote() << "test fault on:" << fault << "- this server stores wrong data on purpose";
     }
@@ -175,8 +177,9 @@ int main(int argc, char* argv[])
     // Each session is a socket: a shell's soft limit of 1024 open files would refuse connections
     // long before --max-sessions.
     if (const long files = raiseOpenFileLimit(); files > 0 && files < serverOptions.maxSessions + 64) {
-        qWarning().noquote() << tr("This process may open only %1 files, fewer than --max-sessions %2 needs: raise "
-                                   "the limit (ulimit -n) or lower --max-sessions.")
+        qWarning().noquote() << Text::tr(
+            "This process may open only %1 files, fewer than --max-sessions %2 needs: raise "
+            "the limit (ulimit -n) or lower --max-sessions.")
                                     .arg(files)
                                     .arg(serverOptions.maxSessions);
     }
