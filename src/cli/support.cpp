@@ -63,7 +63,12 @@ bool parse(QCommandLineParser& parser, const QStringList& arguments, bool json, 
         return false;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
+        // The usage line names the command ("voxtrack-cli drive"), not the path the binary was run by.
+        QString help = parser.helpText();
+        const QString program = QCoreApplication::arguments().value(0);
+        if (!program.isEmpty() && !arguments.isEmpty())
+            help.replace(QStringLiteral("Usage: ") + program, QStringLiteral("Usage: ") + arguments.constFirst());
+        out() << help;
         out().flush();
         exitCode = ExitOk;
         return false;

@@ -95,6 +95,8 @@ private Q_SLOTS:
         QCOMPARE(doctorHelp.exitCode, 0);
         QVERIFY(doctorHelp.out.contains(QStringLiteral("--db")));
         QVERIFY(doctorHelp.out.contains(QStringLiteral("--json")));
+        QVERIFY2(doctorHelp.out.startsWith(QStringLiteral("Usage: voxtrack-cli doctor [options]")),
+            qPrintable(doctorHelp.out.left(80)));
     }
 
     void usageErrorsExitTwoWithOneSentence_data()
