@@ -68,6 +68,57 @@
     </message>
 </context>
 <context>
+    <name>SessionsPage</name>
+    <message>
+        <source>Only this user&apos;s sessions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active or ended sessions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All sessions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sessions with a message containing this text (any case)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text in a message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sessions whose metadata has this key with this value, written key=value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key=value in metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow the database: new sessions appear, ended ones change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Live</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>voxtrack::DatabaseUrl</name>
     <message>
         <source>The port &quot;%1&quot; in the database URL is not a number from 1 to 65535: fix the port, or leave it out to use 5432.</source>
@@ -1344,6 +1395,35 @@ Exit codes: 0 done, 1 errors found, 2 could not run.
     <message>
         <source>&lt;h3&gt;Voxtrack %1&lt;/h3&gt;&lt;p&gt;A monitoring and test harness for voice-agent backends that track conversations in a database: it checks the conversation_sessions and conversation_messages tables on PostgreSQL or SQLite for the faults that break tracking.&lt;/p&gt;&lt;p&gt;Qt %2 (built with Qt %3)&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::gui::SessionsPage</name>
+    <message>
+        <source>Write the metadata filter as key=value, for example channel=phone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s) so far, counting…</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
