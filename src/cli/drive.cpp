@@ -10,53 +10,11 @@
 #include <QJsonDocument>
 #include <QTimer>
 
-#include <atomic>
-#include <csignal>
-
-#ifdef Q_OS_UNIX
-#include <unistd.h>
-#endif
-
 namespace voxtrack::cli {
 
 namespace {
 
-std::atomic<int> interruptions {0};
-
-extern "C" void onInterrupt(int)
-{
-    interruptions.fetch_add(1);
-}
-
-bool stderrIsTerminal()
-{
-#ifdef Q_OS_UNIX
-    return ::isatty(STDERR_FILENO) != 0;
-#else
-    return false;
-#endif
-}
-
-/// A whole number option within [low, high], or an Error naming the option.
-Expected<int> intOption(const QCommandLineParser& parser, const QString& name, int fallback, int low, int high)
-{
-    if (!parser.isSet(name))
-        return fallback;
-    bool ok = false;
-    const QString text = parser.value(name);
-    const int value = text.toInt(&ok);
-    if (!ok || value < low || value > high) {
-        return Error {QStringLiteral("usage"),
-            tr("--%1 expects a whole number from %2 to %3, not \"%4\": see --help.")
-                .arg(name)
-                .arg(low)
-                .arg(high)
-                .arg(text)};
-    }
-    return value;
-}
-
-QString progressLine(const client::RunProgress& p)
+QString progressText(const client::RunProgress& p)
 {
     const int seconds = int(p.elapsedSeconds);
     QString line
@@ -132,18 +90,19 @@ int drive(const QStringList& arguments)
     if (!scenario)
         return fail(scenario.error(), json);
 
-    auto sessions = intOption(parser, QStringLiteral("sessions"), scenario->sessions, 1, client::Scenario::maxSessions);
+    const auto sessions
+        = wholeNumber(parser, QStringLiteral("sessions"), 1, client::Scenario::maxSessions, scenario->sessions);
     if (!sessions)
         return fail(sessions.error(), json);
-    scenario->sessions = *sessions;
-    auto concurrency = intOption(parser, QStringLiteral("concurrency"), std::min(scenario->concurrency, *sessions), 1,
-        client::Scenario::maxConcurrency);
+    scenario->sessions = int(*sessions);
+    const auto concurrency = wholeNumber(parser, QStringLiteral("concurrency"), 1, client::Scenario::maxConcurrency,
+        std::min(scenario->concurrency, scenario->sessions));
     if (!concurrency)
         return fail(concurrency.error(), json);
-    scenario->concurrency = std::min(*concurrency, *sessions);
-    const auto threads = intOption(parser, QStringLiteral("threads"), 0, 1, 256);
-    const auto replyTimeout = intOption(parser, QStringLiteral("reply-timeout"), 10'000, 1, client::Scenario::maxMs);
-    const auto settle = intOption(parser, QStringLiteral("settle"), 5'000, 0, client::Scenario::maxMs);
+    scenario->concurrency = int(std::min<qint64>(*concurrency, scenario->sessions));
+    const auto threads = wholeNumber(parser, QStringLiteral("threads"), 1, 256, 0);
+    const auto replyTimeout = wholeNumber(parser, QStringLiteral("reply-timeout"), 1, client::Scenario::maxMs, 10'000);
+    const auto settle = wholeNumber(parser, QStringLiteral("settle"), 0, client::Scenario::maxMs, 5'000);
     for (const auto* value : {&threads, &replyTimeout, &settle}) {
         if (!*value)
             return fail(value->error(), json);
@@ -160,10 +119,10 @@ int drive(const QStringList& arguments)
     }
     options.bearerToken = parser.isSet(QStringLiteral("token")) ? parser.value(QStringLiteral("token")).toUtf8()
                                                                 : qgetenv("VOXTRACK_TOKEN");
-    options.threads = *threads;
-    options.replyTimeoutMs = *replyTimeout;
-    options.endTimeoutMs = *replyTimeout;
-    options.settleMs = *settle;
+    options.threads = int(*threads);
+    options.replyTimeoutMs = int(*replyTimeout);
+    options.endTimeoutMs = int(*replyTimeout);
+    options.settleMs = int(*settle);
     options.askPersisted = !parser.isSet(QStringLiteral("no-persisted"));
     if (parser.isSet(QStringLiteral("tolerance"))) {
         bool ok = false;
@@ -217,17 +176,13 @@ int drive(const QStringList& arguments)
     if (const Status started = runner.start(); !started.isNull())
         return fail(started, json);
 
-    const bool showProgress = !parser.isSet(QStringLiteral("no-progress")) && stderrIsTerminal();
-    interruptions = 0;
-    const auto previousInt = std::signal(SIGINT, onInterrupt);
-    const auto previousTerm = std::signal(SIGTERM, onInterrupt);
+    ProgressLine progressLine(!parser.isSet(QStringLiteral("no-progress")));
+    InterruptCounter interruptions;
     int seenInterruptions = 0;
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &runner, [&] {
-        const int now = interruptions.load();
-        for (; seenInterruptions < now; ++seenInterruptions) {
-            if (seenInterruptions == 0 && showProgress)
-                err() << "\r\033[K";
+        for (const int now = interruptions.count(); seenInterruptions < now; ++seenInterruptions) {
+            progressLine.clear();
             err() << (seenInterruptions == 0
                     ? tr("Stopping: no new sessions; open ones finish their turn and end (Ctrl+C again to abort).")
                     : tr("Aborting the open connections."))
@@ -238,11 +193,9 @@ int drive(const QStringList& arguments)
     });
     poll.start(100);
     QTimer progress;
-    if (showProgress) {
-        QObject::connect(&progress, &QTimer::timeout, &runner, [&] {
-            err() << "\r\033[K" << progressLine(runner.progress());
-            err().flush();
-        });
+    if (progressLine.isShown()) {
+        QObject::connect(
+            &progress, &QTimer::timeout, &runner, [&] { progressLine.show(progressText(runner.progress())); });
         progress.start(250);
     }
     QEventLoop loop;
@@ -251,12 +204,7 @@ int drive(const QStringList& arguments)
         loop.exec();
     poll.stop();
     progress.stop();
-    std::signal(SIGINT, previousInt);
-    std::signal(SIGTERM, previousTerm);
-    if (showProgress) {
-        err() << "\r\033[K";
-        err().flush();
-    }
+    progressLine.clear();
 
     if (const auto& fatal = runner.fatalError())
         return fail(*fatal, json);

@@ -11,58 +11,15 @@
 #include <QJsonObject>
 #include <QLocale>
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
-
-#ifdef Q_OS_UNIX
-#include <unistd.h>
-#endif
 
 namespace voxtrack::cli {
 
 namespace {
 
-std::atomic<bool> seedInterrupted {false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-extern "C" void onSeedInterrupt(int)
-{
-    seedInterrupted.store(true);
-}
-
-bool stderrIsTerminal()
-{
-#ifdef Q_OS_UNIX
-    return ::isatty(STDERR_FILENO) != 0;
-#else
-    return false;
-#endif
-}
-
 Error usage(const QString& sentence)
 {
     return {QStringLiteral("usage"), sentence};
-}
-
-/// A whole number option within [low, high]; fallback when the option is absent.
-Expected<qint64> wholeNumber(const QCommandLineParser& parser, const QString& name, qint64 low, qint64 high,
-    std::optional<qint64> fallback = std::nullopt)
-{
-    if (!parser.isSet(name)) {
-        if (fallback)
-            return *fallback;
-        return usage(tr("Say how many with --%1 (a whole number from %2 to %3): see --help.")
-                         .arg(name, QLocale().toString(low), QLocale().toString(high)));
-    }
-    bool ok = false;
-    const QString text = parser.value(name).trimmed();
-    const qint64 value = text.toLongLong(&ok);
-    if (!ok || value < low || value > high) {
-        return usage(tr("--%1 expects a whole number from %2 to %3, not \"%4\": see --help.")
-                         .arg(name, QLocale().toString(low), QLocale().toString(high), parser.value(name)));
-    }
-    return value;
 }
 
 QString duration(double seconds)
@@ -75,7 +32,7 @@ QString duration(double seconds)
                          : QStringLiteral("%1:%2").arg(whole / 60).arg(whole % 60, 2, 10, QChar(u'0'));
 }
 
-QString progressLine(const tracker::SeedProgress& p)
+QString progressText(const tracker::SeedProgress& p)
 {
     const QLocale locale;
     if (p.committing)
@@ -178,25 +135,14 @@ int seed(const QStringList& arguments)
     if (!connection)
         return fail(connection.error(), json);
 
-    const bool showProgress = stderrIsTerminal();
-    if (showProgress) {
-        options.progress = [](const tracker::SeedProgress& progress) {
-            err() << "\r\033[K" << progressLine(progress);
-            err().flush();
-        };
-    }
-    seedInterrupted = false;
-    options.cancel = &seedInterrupted;
-    const auto previousInt = std::signal(SIGINT, onSeedInterrupt);
-    const auto previousTerm = std::signal(SIGTERM, onSeedInterrupt);
+    ProgressLine progressLine;
+    if (progressLine.isShown())
+        options.progress = [&](const tracker::SeedProgress& progress) { progressLine.show(progressText(progress)); };
+    InterruptCounter interruptions;
+    options.cancel = &interruptions.interrupted();
     tracker::Seeder seeder(**connection, options);
     const auto result = seeder.run();
-    std::signal(SIGINT, previousInt);
-    std::signal(SIGTERM, previousTerm);
-    if (showProgress) {
-        err() << "\r\033[K";
-        err().flush();
-    }
+    progressLine.clear();
     if (!result)
         return fail(result.error(), json);
 
