@@ -2,6 +2,7 @@
 // The inspector's models on a large database: time to the first page, to the last row, to a row
 // in the middle, from a committed insert to the model's update (through the change feed), and the
 // process's peak memory. JSON on stdout. bench/models fills the database and runs it.
+#include "core/process.h"
 #include "models/livebinding.h"
 #include "models/sessionsmodel.h"
 #include "store/changefeed.h"
@@ -21,7 +22,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <sys/resource.h>
 
 using namespace voxtrack;
 using models::SessionsModel;
@@ -32,13 +32,6 @@ namespace {
 {
     std::fprintf(stderr, "bench_models: %s\n", qPrintable(message));
     std::exit(2);
-}
-
-double peakRssMb()
-{
-    rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_maxrss) / 1024.0;
 }
 
 double round3(double value)
@@ -254,7 +247,7 @@ int main(int argc, char* argv[])
     report.insert(QStringLiteral("loaded_rows"), model.loadedRowCount());
     report.insert(QStringLiteral("model_tester_pass_ms"), round3(testerPass));
     report.insert(QStringLiteral("background_sessions_written"), writer.written());
-    report.insert(QStringLiteral("peak_rss_mb"), round3(peakRssMb()));
+    report.insert(QStringLiteral("peak_rss_mb"), round3(processUsage().peakRssMb));
     std::printf("%s", QJsonDocument(report).toJson(QJsonDocument::Indented).constData());
     return 0;
 }

@@ -4,7 +4,7 @@
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "client/loadrunner.h"
-#include "core/filelimit.h"
+#include "core/process.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>

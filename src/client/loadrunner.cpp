@@ -2,6 +2,7 @@
 #include "client/loadrunner.h"
 
 #include "client/loadrunner_p.h"
+#include "core/process.h"
 #include "store/connection.h"
 
 #include <QCoreApplication>
@@ -15,10 +16,6 @@
 #include <cmath>
 #include <limits>
 #include <random>
-
-#ifdef Q_OS_UNIX
-#include <sys/resource.h>
-#endif
 
 namespace voxtrack::client {
 
@@ -44,25 +41,6 @@ Scenario detached(const Scenario& scenario)
             capture.regex = QRegularExpression(capture.regex.pattern(), capture.regex.patternOptions());
     }
     return copy;
-}
-
-struct CpuUsage {
-    double seconds = -1;
-    double peakRssMb = -1;
-};
-
-CpuUsage cpuUsage()
-{
-    CpuUsage usage;
-#ifdef Q_OS_UNIX
-    rusage self {};
-    if (getrusage(RUSAGE_SELF, &self) == 0) {
-        usage.seconds = double(self.ru_utime.tv_sec + self.ru_stime.tv_sec)
-            + double(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
-        usage.peakRssMb = double(self.ru_maxrss) / 1024.0; // kilobytes on Linux
-    }
-#endif
-    return usage;
 }
 
 } // namespace
@@ -725,8 +703,8 @@ void LoadRunner::completeReport()
 {
     m_report.durationSeconds = double(m_clock.nsecsElapsed()) / 1e9;
     m_report.verified = m_verifier != nullptr;
-    const CpuUsage usage = cpuUsage();
-    m_report.clientCpuSeconds = usage.seconds;
+    const ProcessUsage usage = processUsage();
+    m_report.clientCpuSeconds = usage.cpuSeconds;
     m_report.clientPeakRssMb = usage.peakRssMb;
 
     const Thresholds& limits = m_scenario.thresholds;

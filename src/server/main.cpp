@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/databaseurl.h"
-#include "core/filelimit.h"
+#include "core/process.h"
 #include "core/i18n.h"
 #include "server/agent.h"
 #include "server/conversationserver.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/filelimit.h"
+#include "core/process.h"
 
 #include <QtGlobal>
 
@@ -25,6 +25,20 @@ long raiseOpenFileLimit()
 #else
     return -1;
 #endif
+}
+
+ProcessUsage processUsage()
+{
+    ProcessUsage usage;
+#ifdef Q_OS_UNIX
+    rusage self {};
+    if (getrusage(RUSAGE_SELF, &self) == 0) {
+        usage.cpuSeconds = double(self.ru_utime.tv_sec + self.ru_stime.tv_sec)
+            + double(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+        usage.peakRssMb = double(self.ru_maxrss) / 1024.0; // kilobytes on Linux
+    }
+#endif
+    return usage;
 }
 
 } // namespace voxtrack

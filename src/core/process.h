@@ -9,4 +9,12 @@ namespace voxtrack {
 /// now in force, or -1 where the system does not tell.
 long raiseOpenFileLimit();
 
+/// What this process has used so far: CPU time (user + system) and its peak resident memory;
+/// -1 where the system does not tell.
+struct ProcessUsage {
+    double cpuSeconds = -1;
+    double peakRssMb = -1;
+};
+[[nodiscard]] ProcessUsage processUsage();
+
 } // namespace voxtrack
