@@ -6,6 +6,7 @@
 
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QSqlQuery>
 #include <QVariant>
 
 #include <memory>
@@ -67,5 +68,21 @@ private:
 
 /// Prepares and executes sql with values on database; returns the failure as queryError().
 Status execQuery(QSqlQuery& query, const QString& sql, const QVariantList& values = {});
+
+/// Runs sql (forward-only, so no driver pulls the whole result first) and hands each row to
+/// row(const QSqlQuery&). A failure of the statement, or while reading its rows, is queryError().
+template <typename RowFunction>
+Status forEachRow(Connection& connection, const QString& sql, const QVariantList& values, RowFunction&& row)
+{
+    QSqlQuery query(connection.database());
+    query.setForwardOnly(true);
+    if (Status status = execQuery(query, sql, values); !status.isNull())
+        return status;
+    while (query.next())
+        row(std::as_const(query));
+    if (query.lastError().isValid())
+        return queryError(query, sql);
+    return {};
+}
 
 } // namespace voxtrack::store

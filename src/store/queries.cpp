@@ -32,15 +32,9 @@ struct Columns {
 
 Expected<Columns> inspect(Connection& connection)
 {
-    const auto schema = inspectSchema(connection);
+    const auto schema = inspectConversationSchema(connection);
     if (!schema)
         return schema.error();
-    if (!schema->sessions.exists || !schema->messages.exists) {
-        return Error {QStringLiteral("inspect.not_conversation_db"),
-            tr("%1 does not have both conversation_sessions and conversation_messages: point --db at a "
-               "conversation database, or create the tables with voxtrack-cli migrate.")
-                .arg(connection.url().toDisplayString())};
-    }
     if (schema->isLegacyShape()) {
         return Error {QStringLiteral("inspect.legacy_shape"),
             tr("%1 keeps sessions in the old shape without a session_id column: upgrade it with voxtrack-cli "
@@ -161,15 +155,11 @@ SessionRow readSession(const QSqlQuery& query)
 
 Expected<QList<SessionRow>> readSessions(Connection& connection, const QString& sql, const QVariantList& values)
 {
-    QSqlQuery query(connection.database());
-    query.setForwardOnly(true);
-    if (const Status status = execQuery(query, sql, values); !status.isNull())
-        return status;
     QList<SessionRow> rows;
-    while (query.next())
-        rows.append(readSession(query));
-    if (query.lastError().isValid())
-        return queryError(query, sql);
+    if (const Status status
+        = forEachRow(connection, sql, values, [&](const QSqlQuery& query) { rows.append(readSession(query)); });
+        !status.isNull())
+        return status;
     return rows;
 }
 
@@ -192,12 +182,8 @@ QString messageOrder(const Columns& columns)
 
 Expected<QList<MessageRow>> readMessages(Connection& connection, const QString& sql, const QVariantList& values)
 {
-    QSqlQuery query(connection.database());
-    query.setForwardOnly(true);
-    if (const Status status = execQuery(query, sql, values); !status.isNull())
-        return status;
     QList<MessageRow> rows;
-    while (query.next()) {
+    const Status status = forEachRow(connection, sql, values, [&](const QSqlQuery& query) {
         MessageRow row;
         row.id = query.value(0).toLongLong();
         row.sessionId = query.value(1).toString();
@@ -211,9 +197,9 @@ Expected<QList<MessageRow>> readMessages(Connection& connection, const QString& 
         if (!query.value(9).isNull())
             row.seq = query.value(9).toLongLong();
         rows.append(row);
-    }
-    if (query.lastError().isValid())
-        return queryError(query, sql);
+    });
+    if (!status.isNull())
+        return status;
     return rows;
 }
 
@@ -403,21 +389,17 @@ Expected<QList<KeyedSession>> SessionPager::select(const SessionFilter& filter, 
     sql += QStringLiteral(" JOIN (SELECT s.id FROM conversation_sessions s") + where.sql + ordering + tail
         + QStringLiteral(") page ON page.id = s.id") + ordering;
 
-    QSqlQuery query(m_connection->database());
-    query.setForwardOnly(true);
-    if (const Status status = execQuery(query, sql, where.values); !status.isNull())
-        return status;
     QList<KeyedSession> rows;
-    while (query.next()) {
+    const Status status = forEachRow(*m_connection, sql, where.values, [&](const QSqlQuery& query) {
         KeyedSession keyed;
         keyed.row = readSession(query);
         keyed.id = query.value(9).toLongLong();
         for (qsizetype i = 0; i < key.select.size(); ++i)
             keyed.key << query.value(int(10 + i)).toString();
         rows.append(std::move(keyed));
-    }
-    if (query.lastError().isValid())
-        return queryError(query, sql);
+    });
+    if (!status.isNull())
+        return status;
     if (reverse)
         std::reverse(rows.begin(), rows.end());
     return rows;

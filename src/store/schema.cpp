@@ -3,6 +3,7 @@
 
 #include "store/connection.h"
 
+#include <QCoreApplication>
 #include <QRegularExpression>
 #include <QSqlQuery>
 
@@ -13,19 +14,6 @@ namespace {
 QString quotedIdentifier(const QString& name)
 {
     return u'"' + QString(name).replace(u'"', QStringLiteral("\"\"")) + u'"';
-}
-
-/// Runs a catalogue query and hands each row to a callback.
-template <typename RowFunction>
-Status forEachRow(Connection& connection, const QString& sql, const QVariantList& values, RowFunction&& row)
-{
-    QSqlQuery query(connection.database());
-    query.setForwardOnly(true);
-    if (Status status = execQuery(query, sql, values); !status.isNull())
-        return status;
-    while (query.next())
-        row(query);
-    return {};
 }
 
 Status inspectPostgresTable(Connection& connection, const QString& table, TableInfo& info)
@@ -267,6 +255,19 @@ Expected<SchemaInfo> inspectSchema(Connection& connection)
         info.schemaVersion = version->toInt();
     }
     return info;
+}
+
+Expected<SchemaInfo> inspectConversationSchema(Connection& connection)
+{
+    auto schema = inspectSchema(connection);
+    if (schema && (!schema->sessions.exists || !schema->messages.exists)) {
+        return Error {QStringLiteral("inspect.not_conversation_db"),
+            QCoreApplication::translate("voxtrack::store::Schema",
+                "%1 does not have both conversation_sessions and conversation_messages: use a conversation "
+                "database, or create the tables with voxtrack-cli migrate.")
+                .arg(connection.url().toDisplayString())};
+    }
+    return schema;
 }
 
 } // namespace voxtrack::store

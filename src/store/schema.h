@@ -82,4 +82,8 @@ struct SchemaInfo {
 /// sqlite_master on SQLite). Read-only.
 [[nodiscard]] Expected<SchemaInfo> inspectSchema(Connection& connection);
 
+/// inspectSchema() of a database that has both conversation tables; otherwise the Error
+/// inspect.not_conversation_db, naming the database and what to do.
+[[nodiscard]] Expected<SchemaInfo> inspectConversationSchema(Connection& connection);
+
 } // namespace voxtrack::store

@@ -42,15 +42,9 @@ struct Schema {
 
 Expected<Schema> inspect(Connection& connection)
 {
-    const auto schema = inspectSchema(connection);
+    const auto schema = inspectConversationSchema(connection);
     if (!schema)
         return schema.error();
-    if (!schema->sessions.exists || !schema->messages.exists) {
-        return Error {QStringLiteral("inspect.not_conversation_db"),
-            tr("%1 does not have both conversation_sessions and conversation_messages: open a conversation "
-               "database, or create the tables with voxtrack-cli migrate.")
-                .arg(connection.url().toDisplayString())};
-    }
     return Schema {connection.isPostgreSql(), schema->messages.hasColumn(u"metadata")};
 }
 
@@ -87,21 +81,6 @@ void addRange(Conditions& conditions, const TimeRange& range, const QString& col
         conditions.sql << column + QStringLiteral(" < ") + timeParameter(postgres);
         conditions.values << timeValue(range.to);
     }
-}
-
-/// Runs a query and hands each row to a callback.
-template <typename RowFunction>
-Status forEachRow(Connection& connection, const QString& sql, const QVariantList& values, RowFunction&& row)
-{
-    QSqlQuery query(connection.database());
-    query.setForwardOnly(true);
-    if (Status status = execQuery(query, sql, values); !status.isNull())
-        return status;
-    while (query.next())
-        row(query);
-    if (query.lastError().isValid())
-        return queryError(query, sql);
-    return {};
 }
 
 QString number(double value)
