@@ -6,6 +6,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <optional>
 
 namespace voxtrack::models {
 
@@ -20,24 +21,39 @@ public:
     {
         if (stopped.load())
             return;
-        if (!m_connection) {
-            auto opened = store::Connection::open(m_url, store::Connection::Access::ReadOnly);
-            if (!opened) {
-                job(nullptr, opened.error());
-                return;
-            }
-            m_connection = std::move(*opened);
-        }
-        job(m_connection.get(), {});
+        job(pager());
     }
 
-    void close() { m_connection.reset(); }
+    void close()
+    {
+        m_pager.reset();
+        m_connection.reset();
+    }
 
     std::atomic<bool> stopped {false};
 
 private:
+    /// The pager of the open connection, opening it (and reading its schema) when needed.
+    Expected<store::SessionPager*> pager()
+    {
+        if (!m_connection) {
+            auto opened = store::Connection::open(m_url, store::Connection::Access::ReadOnly);
+            if (!opened)
+                return opened.error();
+            m_connection = std::move(*opened);
+        }
+        if (!m_pager) {
+            auto created = store::SessionPager::create(*m_connection);
+            if (!created)
+                return created.error();
+            m_pager.emplace(std::move(*created));
+        }
+        return &*m_pager;
+    }
+
     DatabaseUrl m_url;
     std::unique_ptr<store::Connection> m_connection;
+    std::optional<store::SessionPager> m_pager; ///< reads m_connection: reset before it
 };
 
 DatabaseThread::DatabaseThread(DatabaseUrl url, QObject* parent)
@@ -54,8 +70,7 @@ DatabaseThread::DatabaseThread(DatabaseUrl url, QObject* parent)
 DatabaseThread::~DatabaseThread()
 {
     m_worker->stopped.store(true);
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker] { worker->close(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->close(); }, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
     delete m_worker;

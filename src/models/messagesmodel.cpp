@@ -3,7 +3,6 @@
 
 #include "core/role.h"
 #include "models/databasethread.h"
-#include "models/pagercache.h"
 
 #include <QJsonDocument>
 
@@ -54,9 +53,13 @@ void MessagesModel::restart()
     m_complete = m_sessionId.isEmpty();
     m_loading = false;
     endResetModel();
-    m_cache = std::make_shared<SessionPagerCache>();
     if (m_thread && !m_sessionId.isEmpty())
         requestPage();
+}
+
+std::function<bool()> MessagesModel::stillWanted() const
+{
+    return [current = m_current, generation = m_generation] { return current->load() == generation; };
 }
 
 QVariantList MessagesModel::keyOf(const store::MessageRow& row)
@@ -79,37 +82,23 @@ void MessagesModel::requestPage()
     if (!m_thread || m_loading || m_complete)
         return;
     m_loading = true;
-    const QVariantList after = m_rows.isEmpty() ? QVariantList {} : keyOf(m_rows.constLast());
+    QVariantList after = m_rows.isEmpty() ? QVariantList {} : keyOf(m_rows.constLast());
     const int generation = m_generation;
     const QString sessionId = m_sessionId;
-    auto current = m_current;
-    auto cache = m_cache;
-    DatabaseThread* thread = m_thread.get();
-    thread->post([=, this](store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        Expected<QList<store::MessageRow>> rows = openError;
-        if (connection) {
-            auto pager = cache->pagerFor(connection);
-            rows = pager ? (*pager)->messages(
-                       sessionId, after.size() == 2 && !after.constFirst().isNull() ? after : QVariantList {}, pageSize)
-                         : Expected<QList<store::MessageRow>>(pager.error());
+    if (after.size() == 2 && after.constFirst().isNull())
+        after.clear(); // no seq column: the first page holds every row
+    m_thread->request<QList<store::MessageRow>>(
+        this, stillWanted(),
+        [sessionId, after](store::SessionPager& pager) { return pager.messages(sessionId, after, pageSize); },
+        [this, generation](const Expected<QList<store::MessageRow>>& rows) {
+            if (generation != m_generation)
+                return;
+            m_loading = false;
             if (!rows)
-                thread->dropConnection();
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, rows] {
-                if (generation != m_generation)
-                    return;
-                m_loading = false;
-                if (!rows)
-                    Q_EMIT loadFailed(rows.error());
-                else
-                    applyPage(generation, *rows);
-            },
-            Qt::QueuedConnection);
-    });
+                Q_EMIT loadFailed(rows.error());
+            else
+                applyPage(generation, *rows);
+        });
 }
 
 void MessagesModel::applyPage(int generation, const QList<store::MessageRow>& rows)
@@ -141,32 +130,18 @@ void MessagesModel::messagesInserted(qint64 firstId, qint64 lastId)
         return;
     const int generation = m_generation;
     const QString sessionId = m_sessionId;
-    auto current = m_current;
-    auto cache = m_cache;
-    DatabaseThread* thread = m_thread.get();
-    thread->post([=, this](store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        Expected<QList<store::MessageRow>> rows = openError;
-        if (connection) {
-            auto pager = cache->pagerFor(connection);
-            rows = pager ? (*pager)->messageIdRange(sessionId, firstId, lastId)
-                         : Expected<QList<store::MessageRow>>(pager.error());
-            if (!rows)
-                thread->dropConnection();
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, rows] {
-                if (!rows) {
-                    if (generation == m_generation)
-                        Q_EMIT loadFailed(rows.error());
-                    return;
-                }
-                applyInserted(generation, *rows);
-            },
-            Qt::QueuedConnection);
-    });
+    m_thread->request<QList<store::MessageRow>>(
+        this, stillWanted(),
+        [sessionId, firstId, lastId](
+            store::SessionPager& pager) { return pager.messageIdRange(sessionId, firstId, lastId); },
+        [this, generation](const Expected<QList<store::MessageRow>>& rows) {
+            if (!rows) {
+                if (generation == m_generation)
+                    Q_EMIT loadFailed(rows.error());
+                return;
+            }
+            applyInserted(generation, *rows);
+        });
 }
 
 void MessagesModel::applyInserted(int generation, const QList<store::MessageRow>& rows)

@@ -8,12 +8,12 @@
 #include <QAbstractTableModel>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 
 namespace voxtrack::models {
 
 class DatabaseThread;
-struct SessionPagerCache;
 
 /// The messages of one session, in order (seq, then id), loaded in pages on a thread of the
 /// model's own and followed live through messagesInserted(). A message's role is there as text
@@ -76,12 +76,13 @@ private:
     void requestPage();
     void applyPage(int generation, const QList<store::MessageRow>& rows);
     void applyInserted(int generation, const QList<store::MessageRow>& rows);
+    /// For a request: whether the model still wants its answer (no reset since it was made).
+    [[nodiscard]] std::function<bool()> stillWanted() const;
     [[nodiscard]] static QVariantList keyOf(const store::MessageRow& row);
     [[nodiscard]] static bool before(const store::MessageRow& a, const store::MessageRow& b);
 
     QString m_sessionId;
     std::unique_ptr<DatabaseThread> m_thread;
-    std::shared_ptr<SessionPagerCache> m_cache;
     std::shared_ptr<std::atomic<int>> m_current;
     QList<store::MessageRow> m_rows;
     QSet<qint64> m_ids;

@@ -2,7 +2,6 @@
 #include "models/sessionsmodel.h"
 
 #include "models/databasethread.h"
-#include "models/pagercache.h"
 #include "store/connection.h"
 
 #include <QCoreApplication>
@@ -61,6 +60,18 @@ QString metadataSummary(const QJsonObject& metadata)
 
 struct SessionsModel::Row {
     store::KeyedSession session;
+};
+
+/// The first page of a generation, with the snapshot it was read in.
+struct SessionsModel::FirstPage {
+    qint64 baseline = 0;
+    QList<store::KeyedSession> rows;
+};
+
+/// New sessions with the number of rows that come before each, and the highest id looked at.
+struct SessionsModel::Placed {
+    QList<std::pair<qint64, store::KeyedSession>> rows;
+    qint64 through = 0;
 };
 
 struct SessionsModel::Page {
@@ -160,77 +171,53 @@ void SessionsModel::restart()
 
     // The first page fixes the snapshot: the highest id now. Rows after it come live.
     const int generation = m_generation;
-    auto current = m_current;
-    auto cache = std::make_shared<SessionPagerCache>();
-    m_pagerCache = cache;
     const store::SessionFilter filter = m_filter;
     const store::SessionOrder order = m_order;
-    DatabaseThread* pager = m_pager.get();
-    DatabaseThread* counter = m_counter.get();
     m_pending.insert(0);
-    pager->post([this, generation, current, cache, filter, order, pager, counter](
-                    store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        const auto deliverError = [this](const Error& error) {
-            QMetaObject::invokeMethod(
-                this, [this, error] { fail(error); }, Qt::QueuedConnection);
-        };
-        if (!connection) {
-            deliverError(openError);
-            return;
-        }
-        auto sessionPager = cache->pagerFor(connection);
-        if (!sessionPager) {
-            deliverError(sessionPager.error());
-            return;
-        }
-        const auto baseline = (*sessionPager)->maxId();
-        if (!baseline) {
-            pager->dropConnection();
-            deliverError(baseline.error());
-            return;
-        }
-        store::SessionFilter snapshot = filter;
-        snapshot.upToId = *baseline;
-        auto rows = (*sessionPager)->page(snapshot, order, {}, windowSize);
-        if (!rows) {
-            pager->dropConnection();
-            deliverError(rows.error());
-            return;
-        }
-        Page page;
-        page.generation = generation;
-        page.append = true;
-        page.asked = windowSize;
-        page.baseline = *baseline;
-        page.rows = std::move(*rows);
-        QMetaObject::invokeMethod(
-            this, [this, page = std::move(page)] { applyPage(page); }, Qt::QueuedConnection);
-
-        auto countCache = std::make_shared<SessionPagerCache>();
-        counter->post([this, generation, current, countCache, snapshot, counter](
-                          store::Connection* countConnection, const Error& countOpenError) {
-            if (current->load() != generation)
+    m_pager->request<FirstPage>(
+        this, stillWanted(),
+        [filter, order](store::SessionPager& pager) -> Expected<FirstPage> {
+            const auto baseline = pager.maxId();
+            if (!baseline)
+                return baseline.error();
+            store::SessionFilter snapshot = filter;
+            snapshot.upToId = *baseline;
+            auto rows = pager.page(snapshot, order, {}, windowSize);
+            if (!rows)
+                return rows.error();
+            return FirstPage {*baseline, std::move(*rows)};
+        },
+        [this, generation](const Expected<FirstPage>& first) {
+            if (generation != m_generation)
                 return;
-            Expected<qint64> counted = countOpenError;
-            if (countConnection) {
-                auto countPager = countCache->pagerFor(countConnection);
-                counted = countPager ? (*countPager)->count(snapshot) : Expected<qint64>(countPager.error());
-                if (!counted)
-                    counter->dropConnection();
+            if (!first) {
+                fail(first.error());
+                return;
             }
-            QMetaObject::invokeMethod(
-                this,
-                [this, generation, counted] {
-                    if (counted)
-                        applyCount(generation, *counted);
-                    else
-                        fail(counted.error());
-                },
-                Qt::QueuedConnection);
+            Page page;
+            page.generation = generation;
+            page.append = true;
+            page.asked = windowSize;
+            page.baseline = first->baseline;
+            page.rows = first->rows;
+            applyPage(page);
+            requestCount();
         });
-    });
+}
+
+void SessionsModel::requestCount()
+{
+    store::SessionFilter snapshot = m_filter;
+    snapshot.upToId = m_baseline;
+    const int generation = m_generation;
+    m_counter->request<qint64>(
+        this, stillWanted(), [snapshot](store::SessionPager& pager) { return pager.count(snapshot); },
+        [this, generation](const Expected<qint64>& counted) {
+            if (counted)
+                applyCount(generation, *counted);
+            else if (generation == m_generation)
+                fail(counted.error());
+        });
 }
 
 void SessionsModel::requestWindowAt(int row) const
@@ -254,9 +241,7 @@ void SessionsModel::requestRange(int first, int count, bool append)
     bool alignEnd = false;
     const int end = first + count;
     const int size = int(m_rows.size());
-    if (append && first > 0 && m_rows[std::size_t(first - 1)]) {
-        anchor.after = m_rows[std::size_t(first - 1)]->session.key;
-    } else if (first > 0 && first - 1 < size && m_rows[std::size_t(first - 1)]) {
+    if (first > 0 && first - 1 < size && m_rows[std::size_t(first - 1)]) {
         anchor.after = m_rows[std::size_t(first - 1)]->session.key;
     } else if (end < size && m_rows[std::size_t(end)]) {
         anchor.before = m_rows[std::size_t(end)]->session.key;
@@ -272,41 +257,27 @@ void SessionsModel::requestRange(int first, int count, bool append)
     const store::SessionOrder order = m_order;
     const int generation = m_generation;
     const int shifts = m_shifts;
-    auto current = m_current;
-    auto cache = m_pagerCache;
-    DatabaseThread* pager = m_pager.get();
-    pager->post([=, this](store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        Expected<QList<store::KeyedSession>> rows = openError;
-        if (connection) {
-            auto sessionPager = cache->pagerFor(connection);
-            rows = sessionPager ? (*sessionPager)->page(filter, order, anchor, count)
-                                : Expected<QList<store::KeyedSession>>(sessionPager.error());
-            if (!rows)
-                pager->dropConnection();
-        }
-        if (!rows) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, first, error = rows.error()] {
-                    m_pending.remove(first);
-                    fail(error);
-                },
-                Qt::QueuedConnection);
-            return;
-        }
-        Page page;
-        page.generation = generation;
-        page.shifts = shifts;
-        page.first = first;
-        page.asked = count;
-        page.append = append;
-        page.alignEnd = alignEnd;
-        page.rows = std::move(*rows);
-        QMetaObject::invokeMethod(
-            this, [this, page = std::move(page)] { applyPage(page); }, Qt::QueuedConnection);
-    });
+    m_pager->request<QList<store::KeyedSession>>(
+        this, stillWanted(),
+        [filter, order, anchor, count](store::SessionPager& pager) { return pager.page(filter, order, anchor, count); },
+        [=, this](const Expected<QList<store::KeyedSession>>& rows) {
+            if (generation != m_generation)
+                return;
+            if (!rows) {
+                m_pending.remove(first);
+                fail(rows.error());
+                return;
+            }
+            Page page;
+            page.generation = generation;
+            page.shifts = shifts;
+            page.first = first;
+            page.asked = count;
+            page.append = append;
+            page.alignEnd = alignEnd;
+            page.rows = *rows;
+            applyPage(page);
+        });
 }
 
 void SessionsModel::applyPage(const Page& page)
@@ -446,15 +417,9 @@ void SessionsModel::evictFarFrom(int row)
     }
 }
 
-int SessionsModel::positionOfId(qint64 id) const
+std::function<bool()> SessionsModel::stillWanted() const
 {
-    if (!m_ids.contains(id))
-        return -1;
-    for (std::size_t i = 0; i < m_rows.size(); ++i) {
-        if (m_rows[i] && m_rows[i]->session.id == id)
-            return int(i);
-    }
-    return -1;
+    return [current = m_current, generation = m_generation] { return current->load() == generation; };
 }
 
 int SessionsModel::rowOfSession(const QString& sessionId) const
@@ -478,65 +443,46 @@ void SessionsModel::sessionsInserted(qint64 firstId, qint64 lastId)
         return;
     }
     m_insertInFlight = true;
-    store::SessionFilter filter = m_filter;
+    const store::SessionFilter filter = m_filter;
     const store::SessionOrder order = m_order;
     const int generation = m_generation;
-    auto current = m_current;
-    auto cache = m_pagerCache;
-    DatabaseThread* pager = m_pager.get();
-    pager->post([=, this](store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        Error error = openError;
-        QList<std::pair<qint64, store::KeyedSession>> placed;
-        qint64 through = lastId;
-        if (connection) {
-            auto sessionPager = cache->pagerFor(connection);
-            if (!sessionPager) {
-                error = sessionPager.error();
-            } else {
-                store::SessionFilter upTo = filter;
-                if (through == std::numeric_limits<qint64>::max()) {
-                    const auto maxId = (*sessionPager)->maxId();
-                    through = maxId ? *maxId : firstId - 1;
-                }
-                upTo.upToId = through;
-                auto rows = (*sessionPager)->idRange(filter, order, firstId, through);
-                if (!rows) {
-                    error = rows.error();
-                } else {
-                    for (store::KeyedSession& session : *rows) {
-                        const auto before = (*sessionPager)->countBefore(upTo, order, session.key);
-                        if (!before) {
-                            error = before.error();
-                            break;
-                        }
-                        placed.append({*before, std::move(session)});
-                    }
-                }
+    m_pager->request<Placed>(
+        this, stillWanted(),
+        [filter, order, firstId, lastId](store::SessionPager& pager) -> Expected<Placed> {
+            Placed placed;
+            placed.through = lastId;
+            if (placed.through == std::numeric_limits<qint64>::max()) {
+                const auto maxId = pager.maxId();
+                placed.through = maxId ? *maxId : firstId - 1;
             }
-            if (!error.isNull())
-                pager->dropConnection();
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, error, placed = std::move(placed), through] {
-                m_insertInFlight = false;
-                if (!error.isNull()) {
-                    if (generation == m_generation)
-                        fail(error);
-                } else {
-                    applyInserted(generation, placed, through);
-                }
-                if (generation == m_generation && m_deferredFirst > 0 && m_countKnown) {
-                    const qint64 first = m_deferredFirst;
-                    const qint64 last = m_deferredLast;
-                    m_deferredFirst = m_deferredLast = 0;
-                    sessionsInserted(first, last);
-                }
-            },
-            Qt::QueuedConnection);
-    });
+            auto rows = pager.idRange(filter, order, firstId, placed.through);
+            if (!rows)
+                return rows.error();
+            store::SessionFilter upTo = filter;
+            upTo.upToId = placed.through;
+            for (store::KeyedSession& session : *rows) {
+                const auto before = pager.countBefore(upTo, order, session.key);
+                if (!before)
+                    return before.error();
+                placed.rows.append({*before, std::move(session)});
+            }
+            return placed;
+        },
+        [this, generation](const Expected<Placed>& placed) {
+            if (generation != m_generation)
+                return;
+            m_insertInFlight = false;
+            if (!placed)
+                fail(placed.error());
+            else
+                applyInserted(generation, placed->rows, placed->through);
+            if (generation == m_generation && m_deferredFirst > 0 && m_countKnown) {
+                const qint64 first = m_deferredFirst;
+                const qint64 last = m_deferredLast;
+                m_deferredFirst = m_deferredLast = 0;
+                sessionsInserted(first, last);
+            }
+        });
 }
 
 void SessionsModel::applyInserted(
@@ -602,37 +548,22 @@ void SessionsModel::refreshRows(qint64 firstId, qint64 lastId)
     filter.upToId = m_baseline;
     const store::SessionOrder order = m_order;
     const int generation = m_generation;
-    auto current = m_current;
-    auto cache = m_pagerCache;
-    DatabaseThread* pager = m_pager.get();
-    pager->post([=, this](store::Connection* connection, const Error& openError) {
-        if (current->load() != generation)
-            return;
-        Expected<QList<store::KeyedSession>> rows = openError;
-        if (connection) {
-            auto sessionPager = cache->pagerFor(connection);
-            rows = sessionPager ? (*sessionPager)->byIds(filter, order, ids)
-                                : Expected<QList<store::KeyedSession>>(sessionPager.error());
+    m_pager->request<QList<store::KeyedSession>>(
+        this, stillWanted(),
+        [filter, order, ids](store::SessionPager& pager) { return pager.byIds(filter, order, ids); },
+        [this, generation, ids](const Expected<QList<store::KeyedSession>>& rows) {
+            if (generation != m_generation)
+                return;
+            m_updateInFlight = false;
             if (!rows)
-                pager->dropConnection();
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, ids, rows] {
-                m_updateInFlight = false;
-                if (!rows) {
-                    if (generation == m_generation)
-                        fail(rows.error());
-                } else {
-                    applyUpdated(generation, ids, *rows);
-                }
-                if (m_updateAgain && generation == m_generation) {
-                    m_updateAgain = false;
-                    refreshRows(0, 0);
-                }
-            },
-            Qt::QueuedConnection);
-    });
+                fail(rows.error());
+            else
+                applyUpdated(generation, ids, *rows);
+            if (m_updateAgain) {
+                m_updateAgain = false;
+                refreshRows(0, 0);
+            }
+        });
 }
 
 void SessionsModel::applyUpdated(int generation, const QList<qint64>& asked, const QList<store::KeyedSession>& rows)

@@ -9,13 +9,13 @@
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 namespace voxtrack::models {
 
 class DatabaseThread;
-struct SessionPagerCache;
 
 /// The sessions of a conversation database as a live, paged table.
 ///
@@ -122,8 +122,13 @@ Q_SIGNALS:
 private:
     struct Row;
     struct Page;
+    struct FirstPage;
+    struct Placed;
 
     void restart();
+    /// For a request: whether the model still wants its answer (no reset since it was made).
+    [[nodiscard]] std::function<bool()> stillWanted() const;
+    void requestCount();
     void requestWindowAt(int row) const;
     void requestRange(int first, int count, bool append);
     void applyPage(const Page& page);
@@ -135,7 +140,6 @@ private:
     void evictFarFrom(int row);
     void setState(RowCountState state);
     void fail(const Error& error);
-    [[nodiscard]] int positionOfId(qint64 id) const;
     /// Where a row that was at position when the log had `since` entries is now; -1 if removed.
     [[nodiscard]] int mappedPosition(int position, int since) const;
     void shifted(int position, int delta);
@@ -145,7 +149,6 @@ private:
     std::unique_ptr<DatabaseThread> m_pager;
     std::unique_ptr<DatabaseThread> m_counter;
     std::shared_ptr<std::atomic<int>> m_current; ///< the generation jobs check before running
-    std::shared_ptr<SessionPagerCache> m_pagerCache; ///< used on the pager thread only
 
     std::vector<std::unique_ptr<Row>> m_rows;
     QSet<qint64> m_ids; ///< ids of the loaded rows
