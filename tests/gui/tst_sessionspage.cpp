@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "gui/sessionspage.h"
 #include "models/sessionsmodel.h"
-#include "store/migrator.h"
 #include "support/testdatabase.h"
 
 #include <QComboBox>
@@ -42,10 +41,8 @@ private Q_SLOTS:
         auto created = TestDatabase::create();
         QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
         m_database = std::move(*created);
-        m_writer = m_database->connect();
+        m_writer = m_database->connectMigrated();
         QVERIFY(m_writer);
-        const auto migrated = store::Migrator(*m_writer).migrate();
-        QVERIFY2(migrated.hasValue(), qPrintable(migrated.errorText()));
         for (int i = 1; i <= 30; ++i)
             addSession(QStringLiteral("s-%1").arg(i, 2, 10, QChar(u'0')), QStringLiteral("user-%1").arg(i % 3), i % 2);
     }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/role.h"
 #include "models/messagesmodel.h"
-#include "store/migrator.h"
 #include "support/testdatabase.h"
 
 #include <QAbstractItemModelTester>
@@ -72,10 +71,8 @@ private Q_SLOTS:
         auto created = TestDatabase::create();
         QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
         m_database = std::move(*created);
-        m_writer = m_database->connect();
+        m_writer = m_database->connectMigrated();
         QVERIFY(m_writer);
-        const auto migrated = store::Migrator(*m_writer).migrate();
-        QVERIFY2(migrated.hasValue(), qPrintable(migrated.errorText()));
     }
 
     void cleanup()

@@ -3,7 +3,6 @@
 #include "models/messagesmodel.h"
 #include "models/sessionsmodel.h"
 #include "store/changefeed.h"
-#include "store/migrator.h"
 #include "support/testdatabase.h"
 
 #include <QAbstractItemModelTester>
@@ -130,10 +129,8 @@ private Q_SLOTS:
         auto created = TestDatabase::create();
         QVERIFY2(created.hasValue(), qPrintable(created.errorText()));
         m_database = std::move(*created);
-        m_writer = m_database->connect();
+        m_writer = m_database->connectMigrated();
         QVERIFY(m_writer);
-        const auto migrated = store::Migrator(*m_writer).migrate();
-        QVERIFY2(migrated.hasValue(), qPrintable(migrated.errorText()));
     }
 
     void cleanup()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "support/testdatabase.h"
 
+#include "store/migrator.h"
+
 #include <QCoreApplication>
 #include <QTest>
 
@@ -92,6 +94,18 @@ std::unique_ptr<store::Connection> TestDatabase::connect() const
         return nullptr;
     }
     return std::move(*connection);
+}
+
+std::unique_ptr<store::Connection> TestDatabase::connectMigrated() const
+{
+    auto connection = connect();
+    if (!connection)
+        return nullptr;
+    if (const auto migrated = store::Migrator(*connection).migrate(); !migrated) {
+        QTest::qFail(qPrintable(migrated.errorText()), __FILE__, __LINE__);
+        return nullptr;
+    }
+    return connection;
 }
 
 Status TestDatabase::execAll(store::Connection& connection, const QStringList& statements)

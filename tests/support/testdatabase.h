@@ -36,6 +36,9 @@ public:
 
     /// A new read-write connection; fails the calling test when it cannot open.
     [[nodiscard]] std::unique_ptr<store::Connection> connect() const;
+    /// connect(), then the schema brought to the current version; fails the calling test when
+    /// either does not work.
+    [[nodiscard]] std::unique_ptr<store::Connection> connectMigrated() const;
 
     /// Runs statements in order on connection; returns the first failure.
     static Status execAll(store::Connection& connection, const QStringList& statements);
