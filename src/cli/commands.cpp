@@ -3,6 +3,7 @@
 
 #include "cli/support.h"
 #include "core/databaseurl.h"
+#include "core/jsontext.h"
 #include "store/connection.h"
 #include "store/doctor.h"
 #include "store/migrator.h"
@@ -298,18 +299,6 @@ int terminalColumns()
     return 0;
 }
 
-/// text on one line, at most limit characters, the cut marked with "…".
-QString oneLine(const QString& text, qsizetype limit)
-{
-    QString line = text.simplified();
-    if (line.size() <= limit)
-        return line;
-    qsizetype keep = std::max<qsizetype>(limit - 1, 0);
-    if (keep > 0 && line.at(keep - 1).isHighSurrogate())
-        --keep;
-    return line.left(keep) + QChar(0x2026);
-}
-
 int sessions(const QStringList& arguments)
 {
     QCommandLineParser parser;
@@ -436,7 +425,7 @@ int messages(const QStringList& arguments)
         limit = std::max<qsizetype>(columns - others, 20);
     }
     for (QStringList& row : cells)
-        row[3] = oneLine(row.at(3), limit);
+        row[3] = json::oneLine(row.at(3), limit);
     out() << table(headers, cells, {0});
     out() << '\n'
           << QCoreApplication::translate("voxtrack::cli", "%n message(s) in session %1.\n", nullptr, int(rows->size()))

@@ -2,6 +2,7 @@
 #include "client/loadrunner.h"
 
 #include "client/loadrunner_p.h"
+#include "core/jsontext.h"
 #include "core/process.h"
 #include "store/connection.h"
 
@@ -20,14 +21,6 @@
 namespace voxtrack::client {
 
 namespace {
-
-QString oneLine(const QString& text, qsizetype limit = 80)
-{
-    QString line = text.simplified();
-    if (line.size() > limit)
-        line = line.left(limit - 1) + QChar(0x2026);
-    return line;
-}
 
 /// A copy of the scenario whose regular expressions share nothing with the original, so
 /// that each connection thread matches with its own.
@@ -227,11 +220,11 @@ void SessionDriver::onReply(const QString& replyTo, const QString& content)
         }
         if (!expect.contains.isEmpty() && !content.contains(expect.contains, Qt::CaseInsensitive)) {
             turnError(QStringLiteral("expect.contains"),
-                tr("The reply \"%1\" does not contain \"%2\".").arg(oneLine(content), expect.contains));
+                tr("The reply \"%1\" does not contain \"%2\".").arg(json::oneLine(content, 80), expect.contains));
         }
         if (!expect.regex.pattern().isEmpty() && !expect.regex.match(content).hasMatch()) {
             turnError(QStringLiteral("expect.regex"),
-                tr("The reply \"%1\" does not match /%2/.").arg(oneLine(content), expect.regex.pattern()));
+                tr("The reply \"%1\" does not match /%2/.").arg(json::oneLine(content, 80), expect.regex.pattern()));
         }
     }
     for (const Capture& capture : current.captures) {

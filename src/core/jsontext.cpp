@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <cmath>
 
 namespace voxtrack::json {
@@ -14,6 +15,17 @@ QString quoted(QStringView text)
     if (text.size() <= quoteLimit)
         return u'"' + text.toString() + u'"';
     return u'"' + text.left(quoteLimit).toString() + QChar(0x2026) + u'"';
+}
+
+QString oneLine(QStringView text, qsizetype limit)
+{
+    QString line = text.toString().simplified();
+    if (line.size() <= limit)
+        return line;
+    qsizetype keep = std::max<qsizetype>(limit - 1, 0);
+    if (keep > 0 && line.at(keep - 1).isHighSurrogate())
+        --keep;
+    return line.left(keep) + QChar(0x2026);
 }
 
 QString describeValue(const QJsonValue& value)

@@ -22,6 +22,10 @@ inline constexpr qsizetype quoteLimit = 40;
 /// "text" in double quotes, cut short past quoteLimit.
 [[nodiscard]] QString quoted(QStringView text);
 
+/// text on one line (each run of white space, line breaks included, becomes one space), at most
+/// limit characters, the cut marked with "…" and never splitting a surrogate pair.
+[[nodiscard]] QString oneLine(QStringView text, qsizetype limit);
+
 /// A JSON value as a sentence mentions it: 42, true, null, "abc", an empty string, an array…
 [[nodiscard]] QString describeValue(const QJsonValue& value);
 

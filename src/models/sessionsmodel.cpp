@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "models/sessionsmodel.h"
 
+#include "core/jsontext.h"
 #include "models/databasethread.h"
 #include "store/connection.h"
 
@@ -50,10 +51,7 @@ QString metadataSummary(const QJsonObject& metadata)
             : QString::fromUtf8(QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
         parts << it.key() + u'=' + text;
     }
-    QString summary = parts.join(QStringLiteral(", "));
-    if (summary.size() > 80)
-        summary = summary.left(79) + QChar(0x2026);
-    return summary;
+    return json::oneLine(parts.join(QStringLiteral(", ")), 80);
 }
 
 } // namespace
