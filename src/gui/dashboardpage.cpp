@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+#include "gui/dashboardpage.h"
+#include "ui_dashboardpage.h"
+
+namespace voxtrack::gui {
+
+DashboardPage::DashboardPage(QWidget* parent)
+    : QWidget(parent)
+    , ui(std::make_unique<Ui::DashboardPage>())
+{
+    ui->setupUi(this);
+}
+
+DashboardPage::~DashboardPage() = default;
+
+} // namespace voxtrack::gui
