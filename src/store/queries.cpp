@@ -489,4 +489,20 @@ Expected<QList<MessageRow>> SessionPager::messageIdRange(const QString& sessionI
         {sessionId, firstId, lastId});
 }
 
+Expected<QList<MessageRow>> SessionPager::messagesById(qint64 firstId, qint64 lastId, int limit) const
+{
+    const Columns columns {m_postgres, m_endReason, m_messageId, m_seq};
+    return readMessages(*m_connection,
+        messageSelect(columns) + QStringLiteral(" WHERE m.id BETWEEN ? AND ? ORDER BY m.id LIMIT ?"),
+        {firstId, lastId, limit});
+}
+
+Expected<qint64> SessionPager::maxMessageId() const
+{
+    const auto value = m_connection->scalar(QStringLiteral("SELECT coalesce(max(id), 0) FROM conversation_messages"));
+    if (!value)
+        return value.error();
+    return value->toLongLong();
+}
+
 } // namespace voxtrack::store

@@ -119,6 +119,10 @@ public:
     /// Messages of one session with ids in [firstId, lastId], in seq order.
     [[nodiscard]] Expected<QList<MessageRow>> messageIdRange(
         const QString& sessionId, qint64 firstId, qint64 lastId) const;
+    /// Messages of any session with ids in [firstId, lastId], in id order, at most limit.
+    [[nodiscard]] Expected<QList<MessageRow>> messagesById(qint64 firstId, qint64 lastId, int limit) const;
+    /// The highest message id there is (0 for none).
+    [[nodiscard]] Expected<qint64> maxMessageId() const;
 
 private:
     SessionPager(Connection& connection, bool postgres, bool endReason, bool messageId, bool seq);

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/testserver.h"
 
-#include "store/connection.h"
-#include "store/migrator.h"
-
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,49 +10,17 @@ namespace voxtrack::test {
 
 Expected<std::unique_ptr<TestServer>> TestServer::start(const DatabaseUrl& database, Options options)
 {
-    std::unique_ptr<TestServer> server(new TestServer);
-    if (!server->m_journal.isValid())
-        return Error {QStringLiteral("test.journal"), QStringLiteral("No temporary directory for the journal.")};
-    // As voxtrackd does: the schema is in place before the first client comes.
-    {
-        auto connection = store::Connection::open(database);
-        if (!connection)
-            return connection.error();
-        if (auto migrated = store::Migrator(**connection).migrate(); !migrated)
-            return migrated.error();
-    }
-    tracker::TrackerOptions trackerOptions;
-    trackerOptions.database = database;
-    trackerOptions.journalDirectory = server->m_journal.path();
-    server->m_tracker = std::make_unique<tracker::ConversationTracker>(trackerOptions);
-    if (const Status started = server->m_tracker->start(); !started.isNull())
-        return started;
-    server::ServerOptions serverOptions;
-    serverOptions.port = 0;
-    serverOptions.noAuth = options.tokenSecret.isEmpty();
-    serverOptions.tokenSecret = options.tokenSecret;
-    serverOptions.workerThreads = options.workerThreads;
-    serverOptions.faults = options.faults;
-    server->m_server = std::make_unique<server::ConversationServer>(
-        serverOptions, server->m_tracker.get(), options.agent ? options.agent : instantRules());
-    if (const Status listening = server->m_server->listen(); !listening.isNull())
-        return listening;
-    return server;
-}
-
-TestServer::~TestServer()
-{
-    if (m_server)
-        m_server->shutdown(5000);
-    if (m_tracker)
-        m_tracker->stop(10000);
-    m_server.reset();
-    m_tracker.reset();
-}
-
-bool TestServer::waitForPersisted(int timeoutMs)
-{
-    return m_tracker->waitForPersisted(m_tracker->lastTicket(), timeoutMs);
+    server::EmbeddedServer::Options embedded;
+    embedded.database = database;
+    embedded.server.noAuth = options.tokenSecret.isEmpty();
+    embedded.server.tokenSecret = options.tokenSecret;
+    embedded.server.workerThreads = options.workerThreads;
+    embedded.server.faults = options.faults;
+    embedded.agent = options.agent ? options.agent : instantRules();
+    auto started = server::EmbeddedServer::start(std::move(embedded));
+    if (!started)
+        return started.error();
+    return std::unique_ptr<TestServer>(new TestServer(std::move(*started)));
 }
 
 std::shared_ptr<const server::Agent> TestServer::instantRules()

@@ -3,19 +3,15 @@
 
 #include "core/databaseurl.h"
 #include "server/agent.h"
-#include "server/conversationserver.h"
-#include "tracker/conversationtracker.h"
-
-#include <QTemporaryDir>
+#include "server/embeddedserver.h"
 
 #include <memory>
 
 namespace voxtrack::test {
 
-/// An in-process voxtrackd: a ConversationTracker with its journal in a temporary directory and
-/// a ConversationServer on a free loopback port, serving one database. Its listener lives in
-/// the creating thread, which must keep its event loop running (QTRY_*, QSignalSpy::wait) while
-/// clients connect.
+/// An in-process voxtrackd for tests (server::EmbeddedServer) whose agent answers at once
+/// unless told otherwise. Its listener lives in the creating thread, which must keep its event
+/// loop running (QTRY_*, QSignalSpy::wait) while clients connect.
 class TestServer {
 public:
     struct Options {
@@ -31,24 +27,23 @@ public:
     {
         return start(database, Options {});
     }
-    /// Shuts the server down and stops the tracker (everything accepted is written).
-    ~TestServer();
 
     /// The built-in agent rules with every delay set to 0: replies as fast as the server goes.
     [[nodiscard]] static std::shared_ptr<const server::Agent> instantRules();
 
-    [[nodiscard]] QUrl url() const { return m_server->conversationUrl(); }
-    [[nodiscard]] server::ConversationServer& server() { return *m_server; }
-    [[nodiscard]] tracker::ConversationTracker& tracker() { return *m_tracker; }
+    [[nodiscard]] QUrl url() const { return m_embedded->url(); }
+    [[nodiscard]] server::ConversationServer& server() { return m_embedded->server(); }
+    [[nodiscard]] tracker::ConversationTracker& tracker() { return m_embedded->tracker(); }
     /// Waits until everything the tracker accepted so far is in the database.
-    [[nodiscard]] bool waitForPersisted(int timeoutMs = 10000);
+    [[nodiscard]] bool waitForPersisted(int timeoutMs = 10000) { return m_embedded->waitForPersisted(timeoutMs); }
 
 private:
-    TestServer() = default;
+    explicit TestServer(std::unique_ptr<server::EmbeddedServer> embedded)
+        : m_embedded(std::move(embedded))
+    {
+    }
 
-    QTemporaryDir m_journal;
-    std::unique_ptr<tracker::ConversationTracker> m_tracker;
-    std::unique_ptr<server::ConversationServer> m_server;
+    std::unique_ptr<server::EmbeddedServer> m_embedded;
 };
 
 } // namespace voxtrack::test
