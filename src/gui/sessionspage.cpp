@@ -54,7 +54,7 @@ SessionsPage::SessionsPage(QWidget* parent)
         connect(edit, &QLineEdit::textChanged, &m_filterDelay, qOverload<>(&QTimer::start));
     connect(ui->stateCombo, &QComboBox::currentIndexChanged, this, &SessionsPage::applyFilter);
     connect(ui->liveCheck, &QCheckBox::toggled, this, [this] {
-        restartFeed();
+        followFeed();
         if (isLive() && m_url)
             m_model->catchUp(); // what was written while the feed was off
     });
@@ -72,12 +72,22 @@ SessionsPage::SessionsPage(QWidget* parent)
 
 SessionsPage::~SessionsPage() = default;
 
-void SessionsPage::setDatabase(const DatabaseUrl& url)
+void SessionsPage::setDatabase(const DatabaseUrl& url, store::ChangeFeed* feed)
 {
     m_url = url;
+    m_feed = feed;
     m_model->setFilter(filterFromFields());
     m_model->setDatabase(url);
-    restartFeed();
+    followFeed();
+}
+
+void SessionsPage::clearDatabase()
+{
+    m_url.reset();
+    m_feed = nullptr;
+    followFeed();
+    m_model->clearDatabase();
+    updateCount();
 }
 
 bool SessionsPage::isLive() const
@@ -141,19 +151,13 @@ void SessionsPage::updateCount()
     }
 }
 
-void SessionsPage::restartFeed()
+void SessionsPage::followFeed()
 {
-    m_feed.reset();
-    if (!m_url || !isLive())
+    m_liveLink.reset();
+    if (!m_feed || !isLive())
         return;
-    m_feed = std::make_unique<store::ChangeFeed>(*m_url);
-    models::followChanges(*m_feed, m_model);
-    connect(m_feed.get(), &store::ChangeFeed::stateChanged, this,
-        [this](store::ChangeFeed::State state, const QString& message) {
-            if (state == store::ChangeFeed::State::Lost)
-                Q_EMIT statusMessage(message);
-        });
-    m_feed->start();
+    m_liveLink = std::make_unique<QObject>();
+    models::followChanges(*m_feed, m_model, nullptr, m_liveLink.get());
 }
 
 void SessionsPage::hideEvent(QHideEvent* event)

@@ -35,7 +35,10 @@ public:
     explicit SessionsPage(QWidget* parent = nullptr);
     ~SessionsPage() override;
 
-    void setDatabase(const DatabaseUrl& url);
+    /// Shows this database's sessions, following feed while live (feed may be null: no live
+    /// updates). The feed must outlive the page or the next setDatabase()/clearDatabase().
+    void setDatabase(const DatabaseUrl& url, store::ChangeFeed* feed);
+    void clearDatabase();
     [[nodiscard]] models::SessionsModel* model() const { return m_model; }
     [[nodiscard]] bool isLive() const;
     void setLive(bool live);
@@ -56,11 +59,13 @@ protected:
 private:
     void applyFilter();
     void updateCount();
-    void restartFeed();
+    void followFeed();
 
     std::unique_ptr<Ui::SessionsPage> ui;
     models::SessionsModel* m_model;
-    std::unique_ptr<store::ChangeFeed> m_feed;
+    store::ChangeFeed* m_feed = nullptr;
+    /// The connections to the feed while live: deleting it stops following.
+    std::unique_ptr<QObject> m_liveLink;
     std::optional<DatabaseUrl> m_url;
     QTimer m_filterDelay;
 };

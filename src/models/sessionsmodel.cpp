@@ -108,6 +108,14 @@ void SessionsModel::setDatabase(const DatabaseUrl& url)
     restart();
 }
 
+void SessionsModel::clearDatabase()
+{
+    m_current->store(-1);
+    m_pager.reset();
+    m_counter.reset();
+    restart();
+}
+
 void SessionsModel::setFilter(const store::SessionFilter& filter)
 {
     m_filter = filter;

@@ -76,6 +76,8 @@ public:
 
     /// Starts showing the database at url (opened read-only on the model's threads).
     void setDatabase(const DatabaseUrl& url);
+    /// No database: no rows, nothing loading.
+    void clearDatabase();
     [[nodiscard]] bool hasDatabase() const { return m_pager != nullptr; }
     void setFilter(const store::SessionFilter& filter);
     [[nodiscard]] const store::SessionFilter& filter() const { return m_filter; }

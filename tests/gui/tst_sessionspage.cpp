@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gui/sessionspage.h"
 #include "models/sessionsmodel.h"
+#include "store/changefeed.h"
 #include "support/testdatabase.h"
 
 #include <QComboBox>
@@ -63,7 +64,9 @@ private Q_SLOTS:
         auto* table = page.findChild<QTableView*>(QStringLiteral("table"));
         QVERIFY(count && table);
         QCOMPARE(count->text(), QStringLiteral("No database"));
-        page.setDatabase(m_database->url());
+        store::ChangeFeed feed(m_database->url());
+        feed.start();
+        page.setDatabase(m_database->url(), &feed);
         QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("30 session(s)"), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(table->model()->index(0, 0).data(SessionsModel::LoadedRole).toBool(), 10000);
 
@@ -84,12 +87,23 @@ private Q_SLOTS:
         QVERIFY(page.model()->index(row, 0).data(SessionsModel::NewRole).toBool());
         page.hide(); // a look taken
         QVERIFY(!page.model()->index(row, 0).data(SessionsModel::NewRole).toBool());
+
+        // Live off: what is written meanwhile comes when it is turned on again.
+        page.setLive(false);
+        addSession(QStringLiteral("s-later"), QStringLiteral("user-9"), false);
+        page.setLive(true);
+        QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("32 session(s)"), 10000);
+        QVERIFY(page.model()->rowOfSession(QStringLiteral("s-later")) >= 0);
+
+        page.clearDatabase();
+        QCOMPARE(count->text(), QStringLiteral("No database"));
+        QCOMPARE(page.model()->rowCount(), 0);
     }
 
     void filtersFromTheFields()
     {
         SessionsPage page;
-        page.setDatabase(m_database->url());
+        page.setDatabase(m_database->url(), nullptr);
         auto* count = page.findChild<QLabel*>(QStringLiteral("countLabel"));
         QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("30 session(s)"), 10000);
         page.findChild<QComboBox*>(QStringLiteral("stateCombo"))->setCurrentIndex(1); // active
