@@ -13,4 +13,14 @@ ConnectionBar::ConnectionBar(QWidget* parent)
 
 ConnectionBar::~ConnectionBar() = default;
 
+void ConnectionBar::connectTo(const QString&, const QString&)
+{
+}
+void ConnectionBar::disconnectAll()
+{
+}
+void ConnectionBar::focusDatabaseField()
+{
+}
+
 } // namespace voxtrack::gui

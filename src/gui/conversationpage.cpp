@@ -13,4 +13,11 @@ ConversationPage::ConversationPage(QWidget* parent)
 
 ConversationPage::~ConversationPage() = default;
 
+void ConversationPage::setDatabase(const voxtrack::DatabaseUrl&, store::ChangeFeed*)
+{
+}
+void ConversationPage::setSessionId(const QString&)
+{
+}
+
 } // namespace voxtrack::gui

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/databaseurl.h"
+
 #include <QWidget>
 
 #include <memory>
+namespace voxtrack::store {
+class ChangeFeed;
+}
 
 namespace Ui {
 class ConversationPage;
@@ -18,6 +23,12 @@ class ConversationPage : public QWidget {
 public:
     explicit ConversationPage(QWidget* parent = nullptr);
     ~ConversationPage() override;
+    void setDatabase(const voxtrack::DatabaseUrl& url, store::ChangeFeed* feed);
+    void setSessionId(const QString& sessionId);
+    [[nodiscard]] QString sessionId() const { return {}; }
+
+Q_SIGNALS:
+    void statusMessage(const QString& message);
 
 private:
     std::unique_ptr<Ui::ConversationPage> ui;

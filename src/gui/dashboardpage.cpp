@@ -13,4 +13,11 @@ DashboardPage::DashboardPage(QWidget* parent)
 
 DashboardPage::~DashboardPage() = default;
 
+void DashboardPage::setDatabase(const voxtrack::DatabaseUrl&, store::ChangeFeed*)
+{
+}
+void DashboardPage::reload()
+{
+}
+
 } // namespace voxtrack::gui

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/databaseurl.h"
+
 #include <QWidget>
 
 #include <memory>
+namespace voxtrack::store {
+class ChangeFeed;
+}
 
 namespace Ui {
 class DashboardPage;
@@ -18,6 +23,12 @@ class DashboardPage : public QWidget {
 public:
     explicit DashboardPage(QWidget* parent = nullptr);
     ~DashboardPage() override;
+    void setDatabase(const voxtrack::DatabaseUrl& url, store::ChangeFeed* feed);
+    void reload();
+
+Q_SIGNALS:
+    void statusMessage(const QString& message);
+    void reloaded();
 
 private:
     std::unique_ptr<Ui::DashboardPage> ui;

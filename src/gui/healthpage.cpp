@@ -9,7 +9,9 @@
 
 #include <QDir>
 #include <QHeaderView>
+#include <QRegularExpression>
 #include <QStyle>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -63,6 +65,21 @@ HealthPage::HealthPage(QWidget* parent)
     connect(ui->runButton, &QPushButton::clicked, this, &HealthPage::runDoctor);
     connect(ui->urlEdit, &QLineEdit::returnPressed, this, &HealthPage::runDoctor);
     connect(ui->checksView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &HealthPage::showDetails);
+    ui->detailsView->setOpenLinks(false);
+    connect(ui->detailsView, &QTextBrowser::anchorClicked, this, [this](const QUrl& link) {
+        if (link.scheme() == u"session")
+            Q_EMIT sessionRequested(link.path());
+    });
+    // Activating a finding opens the first session it names.
+    connect(ui->checksView, &QAbstractItemView::activated, this, [this](const QModelIndex& index) {
+        const auto check = index.data(DoctorReportModel::CheckResultRole).value<CheckResult>();
+        for (const QString& sample : std::as_const(check.samples)) {
+            if (const QString session = sessionOfSample(check.id, sample); !session.isEmpty()) {
+                Q_EMIT sessionRequested(session);
+                return;
+            }
+        }
+    });
     connect(m_runner, &models::DoctorRunner::started, this, &HealthPage::showRunning);
     connect(m_runner, &models::DoctorRunner::finished, this, &HealthPage::showReport);
     connect(m_runner, &models::DoctorRunner::failed, this, &HealthPage::showError);
@@ -72,7 +89,33 @@ HealthPage::~HealthPage() = default;
 
 QString HealthPage::databaseUrl() const
 {
-    return ui->urlEdit->text().trimmed();
+    return m_database ? m_database->toString() : ui->urlEdit->text().trimmed();
+}
+
+void HealthPage::setDatabase(const DatabaseUrl& url)
+{
+    m_database = url;
+    ui->urlLabel->hide();
+    ui->urlEdit->hide();
+    runDoctor();
+}
+
+QString HealthPage::sessionOfSample(const QString& checkId, const QString& sample)
+{
+    // "17 (assistant, session 5f0c…)", "17 (session 5f0c…)": the message's session.
+    static const QRegularExpression inSession(QStringLiteral("[(,] ?session (.+)\\)$"));
+    if (const QRegularExpressionMatch match = inSession.match(sample); match.hasMatch())
+        return match.captured(1) == u"NULL" ? QString() : match.captured(1);
+    // Checks whose samples are session ids, maybe followed by " (what was found)".
+    static const QStringList sessionChecks {QStringLiteral("data.ended_but_active"),
+        QStringLiteral("data.inactive_without_end"), QStringLiteral("data.stale_active"),
+        QStringLiteral("data.duration_mismatch"), QStringLiteral("data.start_columns_diverge"),
+        QStringLiteral("data.end_columns_diverge"), QStringLiteral("data.duplicate_session_id"),
+        QStringLiteral("data.message_count_mismatch")};
+    if (!sessionChecks.contains(checkId))
+        return {};
+    const qsizetype paren = sample.indexOf(QStringLiteral(" ("));
+    return paren < 0 ? sample : sample.left(paren);
 }
 
 void HealthPage::setDatabaseUrl(const QString& url)
@@ -171,9 +214,23 @@ void HealthPage::showDetails(const QModelIndex& current)
             ? tr("%1 found, the first %2:").arg(check.count).arg(check.samples.size())
             : tr("%n found:", nullptr, int(check.count));
         QString items;
-        for (const QString& sample : check.samples)
-            items += QStringLiteral("<li><code>%1</code></li>").arg(html(sample));
+        bool linked = false;
+        for (const QString& sample : check.samples) {
+            const QString session = sessionOfSample(check.id, sample);
+            if (session.isEmpty()) {
+                items += QStringLiteral("<li><code>%1</code></li>").arg(html(sample));
+                continue;
+            }
+            linked = true;
+            QUrl link;
+            link.setScheme(QStringLiteral("session"));
+            link.setPath(session);
+            items += QStringLiteral("<li><a href=\"%1\"><code>%2</code></a></li>")
+                         .arg(html(QString::fromUtf8(link.toEncoded())), html(sample));
+        }
         text += QStringLiteral("<p>%1</p><ul>%2</ul>").arg(html(heading), items);
+        if (linked)
+            text += QStringLiteral("<p><i>%1</i></p>").arg(html(tr("Click a row to open its conversation.")));
         break;
     }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/databaseurl.h"
 #include "core/error.h"
 #include "store/doctor.h"
 
@@ -8,6 +9,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QModelIndex;
 
@@ -31,8 +33,15 @@ public:
     explicit HealthPage(QWidget* parent = nullptr);
     ~HealthPage() override;
 
+    /// The database checked: the URL set, else the text of the URL field.
     [[nodiscard]] QString databaseUrl() const;
     void setDatabaseUrl(const QString& url);
+    /// Checks this database (a connection chosen elsewhere): the URL field is hidden, since the
+    /// URL may hold a password. Runs the doctor.
+    void setDatabase(const DatabaseUrl& url);
+    /// The session a doctor's sample names, or empty: "17 (assistant, session abc)" → "abc",
+    /// a sample of a session check → its session id.
+    [[nodiscard]] static QString sessionOfSample(const QString& checkId, const QString& sample);
     [[nodiscard]] models::DoctorReportModel* model() const { return m_model; }
 
     /// "2 errors, 1 warning, 0 notes, 0 not checked".
@@ -46,6 +55,8 @@ Q_SIGNALS:
     void statusMessage(const QString& message);
     /// A run ended and its outcome is shown: a report (ok) or the reason it could not run.
     void doctorFinished(bool ok);
+    /// A sample naming a session was clicked.
+    void sessionRequested(const QString& sessionId);
 
 private:
     void showRunning(const QString& urlText);
@@ -59,6 +70,7 @@ private:
     models::DoctorReportModel* m_model;
     models::DoctorRunner* m_runner;
     QElapsedTimer m_runTime;
+    std::optional<DatabaseUrl> m_database;
 };
 
 } // namespace voxtrack::gui

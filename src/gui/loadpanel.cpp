@@ -13,4 +13,30 @@ LoadPanel::LoadPanel(QWidget* parent)
 
 LoadPanel::~LoadPanel() = default;
 
+void LoadPanel::setServerUrl(const QUrl&)
+{
+}
+void LoadPanel::setDatabase(const std::optional<voxtrack::DatabaseUrl>&)
+{
+}
+bool LoadPanel::selectScenario(const QString&)
+{
+    return false;
+}
+void LoadPanel::setSessions(int)
+{
+}
+void LoadPanel::setConcurrency(int)
+{
+}
+void LoadPanel::setArrivalRate(double)
+{
+}
+void LoadPanel::start()
+{
+}
+void LoadPanel::stop()
+{
+}
+
 } // namespace voxtrack::gui

@@ -67,6 +67,11 @@ SessionsPage::SessionsPage(QWidget* parent)
         [this](const Error& error) { Q_EMIT statusMessage(error.message); });
     connect(ui->table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
         [this] { Q_EMIT sessionSelected(selectedSessionId()); });
+    connect(ui->table, &QAbstractItemView::activated, this, [this](const QModelIndex& index) {
+        const QString session = index.siblingAtColumn(0).data(models::SessionsModel::SessionIdRole).toString();
+        if (!session.isEmpty())
+            Q_EMIT sessionActivated(session);
+    });
     updateCount();
 }
 

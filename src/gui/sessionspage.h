@@ -50,6 +50,8 @@ public:
 Q_SIGNALS:
     /// The selected session changed (empty: none).
     void sessionSelected(const QString& sessionId);
+    /// A row was activated (double-click, Return): open its session.
+    void sessionActivated(const QString& sessionId);
     void statusMessage(const QString& message);
 
 protected:

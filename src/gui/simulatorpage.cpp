@@ -13,4 +13,20 @@ SimulatorPage::SimulatorPage(QWidget* parent)
 
 SimulatorPage::~SimulatorPage() = default;
 
+void SimulatorPage::setServerUrl(const QUrl&)
+{
+}
+void SimulatorPage::setDatabase(const std::optional<voxtrack::DatabaseUrl>&)
+{
+}
+void SimulatorPage::startSession()
+{
+}
+void SimulatorPage::sendText(const QString&)
+{
+}
+void SimulatorPage::endSession()
+{
+}
+
 } // namespace voxtrack::gui

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/databaseurl.h"
+
+#include <QAbstractItemModel>
+#include <QUrl>
 #include <QWidget>
 
 #include <memory>
+#include <optional>
+namespace voxtrack::gui {
+class LoadPanel;
+}
 
 namespace Ui {
 class SimulatorPage;
@@ -18,6 +26,18 @@ class SimulatorPage : public QWidget {
 public:
     explicit SimulatorPage(QWidget* parent = nullptr);
     ~SimulatorPage() override;
+    void setServerUrl(const QUrl& conversationUrl);
+    void setDatabase(const std::optional<voxtrack::DatabaseUrl>& url);
+    [[nodiscard]] LoadPanel* loadPanel() const { return nullptr; }
+    void startSession();
+    void sendText(const QString& text);
+    void endSession();
+    [[nodiscard]] QAbstractItemModel* chatModel() const { return nullptr; }
+
+Q_SIGNALS:
+    void sessionStarted(const QString& sessionId);
+    void sessionEnded(const QString& sessionId);
+    void statusMessage(const QString& message);
 
 private:
     std::unique_ptr<Ui::SimulatorPage> ui;

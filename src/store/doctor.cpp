@@ -556,9 +556,9 @@ Expected<DoctorReport> Doctor::run()
     if (needColumns("data.role_invalid", {{&messages, "role"}, {&messages, "id"}})) {
         dataChecks.append({"data.role_invalid", [&] {
                                return QStringLiteral(
-                                   "SELECT %1 || ' (' || role || ')' AS k, id AS o FROM "
-                                   "conversation_messages WHERE role NOT IN ('user', 'agent', 'system')")
-                                   .arg(sql.text(QStringLiteral("id")));
+                                   "SELECT %1 || ' (' || role || ', session ' || COALESCE(%2, 'NULL') || ')' AS k, "
+                                   "id AS o FROM conversation_messages WHERE role NOT IN ('user', 'agent', 'system')")
+                                   .arg(sql.text(QStringLiteral("id")), sql.text(QStringLiteral("session_id")));
                            }});
     }
     if (needColumns("data.orphan_messages", {{&messages, "session_id"}, {&messages, "id"}, {&sessions, "id"}})) {
