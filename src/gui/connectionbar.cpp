@@ -35,11 +35,6 @@ constexpr int statusTextWidth = 210;
 const auto keychainService = QLatin1String("voxtrack");
 const auto conversationPath = QLatin1String("/v1/conversation");
 
-QString translate(const char* text, int n = -1)
-{
-    return QCoreApplication::translate("voxtrack::gui::ConnectionBar", text, nullptr, n);
-}
-
 /// What a database probe found, computed on a pool thread.
 struct DatabaseProbe {
     Error error;
@@ -63,10 +58,11 @@ DatabaseProbe probeDatabase(const DatabaseUrl& url)
         return {schema.error(), {}};
     if (!schema->sessions.exists || !schema->messages.exists) {
         const QString plain = takePassword(url.toString()).url;
-        return {Error {QStringLiteral("inspect.not_conversation_db"),
-                    translate("%1 has no conversation tables: run voxtrack-cli migrate --db %1 to create them, or "
-                              "choose a conversation database.")
-                        .arg(plain)},
+        return {
+            Error {QStringLiteral("inspect.not_conversation_db"),
+                ConnectionBar::tr("%1 has no conversation tables: run voxtrack-cli migrate --db %1 to create them, or "
+                                  "choose a conversation database.")
+                    .arg(plain)},
             {}};
     }
     const auto sessions = database.scalar(QStringLiteral("SELECT count(*) FROM conversation_sessions"));
@@ -75,33 +71,33 @@ DatabaseProbe probeDatabase(const DatabaseUrl& url)
     const int count = int(std::min<qlonglong>(sessions->toLongLong(), std::numeric_limits<int>::max()));
     if (url.isSqlite()) {
         const QString file = url.isInMemory() ? url.sqlitePath() : QFileInfo(url.sqlitePath()).fileName();
-        return {{}, translate("SQLite · %1 · %Ln session(s)", count).arg(file)};
+        return {{}, ConnectionBar::tr("SQLite · %1 · %Ln session(s)", nullptr, count).arg(file)};
     }
     const auto version = database.scalar(QStringLiteral("SHOW server_version"));
     if (!version)
         return {version.error(), {}};
     // "16.2 (Debian 16.2-1.pgdg120+2)": the major version is what people name.
     const QString major = version->toString().section(u' ', 0, 0).section(u'.', 0, 0);
-    return {{}, translate("PostgreSQL %1 · %Ln session(s)", count).arg(major)};
+    return {{}, ConnectionBar::tr("PostgreSQL %1 · %Ln session(s)", nullptr, count).arg(major)};
 }
 
 QString shortTextOf(const Error& error)
 {
     if (error.code.startsWith(u"url."))
-        return translate("Invalid URL");
+        return ConnectionBar::tr("Invalid URL");
     if (error.code == u"db.auth")
-        return translate("Login refused");
+        return ConnectionBar::tr("Login refused");
     if (error.code == u"db.not_found")
-        return translate("No such database");
+        return ConnectionBar::tr("No such database");
     if (error.code == u"db.unreachable")
-        return translate("Unreachable");
+        return ConnectionBar::tr("Unreachable");
     if (error.code == u"db.tls")
-        return translate("TLS failed");
+        return ConnectionBar::tr("TLS failed");
     if (error.code == u"db.driver")
-        return translate("No SQL driver");
+        return ConnectionBar::tr("No SQL driver");
     if (error.code == u"inspect.not_conversation_db")
-        return translate("No conversation tables");
-    return translate("Refused");
+        return ConnectionBar::tr("No conversation tables");
+    return ConnectionBar::tr("Refused");
 }
 
 QColor colourOf(ConnectionBar::State state, bool warning)

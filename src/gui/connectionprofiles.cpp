@@ -15,10 +15,10 @@ const auto lastKey = QLatin1String("Profiles/last");
 const auto serverUrlKey = QLatin1String("serverUrl");
 const auto databaseUrlKey = QLatin1String("databaseUrl");
 
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("voxtrack::gui::ConnectionProfiles", text);
-}
+/// The translation context of this file's texts.
+struct Text {
+    Q_DECLARE_TR_FUNCTIONS(voxtrack::gui::ConnectionProfiles)
+};
 
 QString groupOf(const QString& name)
 {
@@ -128,10 +128,11 @@ void ConnectionProfiles::setLastUsed(const QString& name)
 Status ConnectionProfiles::checkName(const QString& name)
 {
     if (name.trimmed().isEmpty())
-        return {QStringLiteral("profile.name"), tr("The profile has no name: type one in the profile box first.")};
+        return {
+            QStringLiteral("profile.name"), Text::tr("The profile has no name: type one in the profile box first.")};
     if (name.contains(u'/') || name.contains(u'\\') || name != name.trimmed())
         return {QStringLiteral("profile.name"),
-            tr("The profile name \"%1\" cannot hold / or \\ or start or end with a space: choose another name.")
+            Text::tr("The profile name \"%1\" cannot hold / or \\ or start or end with a space: choose another name.")
                 .arg(name)};
     return {};
 }
