@@ -13,4 +13,14 @@ LoadPanel::LoadPanel(QWidget* parent)
 
 LoadPanel::~LoadPanel() = default;
 
+void LoadPanel::setServerUrl(const QUrl& conversationUrl)
+{
+    Q_UNUSED(conversationUrl);
+}
+
+void LoadPanel::setDatabase(const std::optional<DatabaseUrl>& url)
+{
+    Q_UNUSED(url);
+}
+
 } // namespace voxtrack::gui

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "core/databaseurl.h"
+
+#include <QUrl>
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 namespace Ui {
 class LoadPanel;
@@ -18,6 +22,9 @@ class LoadPanel : public QWidget {
 public:
     explicit LoadPanel(QWidget* parent = nullptr);
     ~LoadPanel() override;
+
+    void setServerUrl(const QUrl& conversationUrl);
+    void setDatabase(const std::optional<voxtrack::DatabaseUrl>& url);
 
 private:
     std::unique_ptr<Ui::LoadPanel> ui;
