@@ -278,6 +278,7 @@ void ConversationPage::showHeader()
 void ConversationPage::showMetadata(const QJsonObject& metadata)
 {
     ui->metadataTree->clear();
+    ui->metadataCaption->setText(metadata.isEmpty() ? tr("Session metadata: none") : tr("Session metadata"));
     for (auto it = metadata.begin(); it != metadata.end(); ++it)
         addJson(nullptr, it.key(), it.value());
     ui->metadataTree->expandAll();

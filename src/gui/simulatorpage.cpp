@@ -64,6 +64,7 @@ SimulatorPage::SimulatorPage(QWidget* parent)
     ui->splitter->addWidget(m_loadPanel);
     ui->splitter->setStretchFactor(0, 3);
     ui->splitter->setStretchFactor(1, 2);
+    ui->splitter->setSizes({640, 440});
 
     m_delegate->setUserLabel(tr("You"));
     ui->chatView->setModel(m_chat);
