@@ -2,36 +2,99 @@
 #pragma once
 
 #include "core/databaseurl.h"
+#include "core/error.h"
+#include "store/queries.h"
 
+#include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
-namespace voxtrack::store {
-class ChangeFeed;
-}
+#include <optional>
+
+class QAction;
+class QJsonValue;
+class QTreeWidgetItem;
 
 namespace Ui {
 class ConversationPage;
 }
 
+namespace voxtrack::store {
+class ChangeFeed;
+}
+
+namespace voxtrack::models {
+class DatabaseThread;
+class MessagesModel;
+} // namespace voxtrack::models
+
 namespace voxtrack::gui {
 
-/// Placeholder: filled in by its own change.
+class BubbleDelegate;
+
+/// The Conversation tab: one session's transcript as chat bubbles, its header (user, start and
+/// end, duration, state, message count) and its metadata as a tree. With a change feed, new
+/// messages appear as they are written and the header follows the session (its end arrives
+/// live); the view stays at the bottom when it was there.
 class ConversationPage : public QWidget {
     Q_OBJECT
 
 public:
     explicit ConversationPage(QWidget* parent = nullptr);
     ~ConversationPage() override;
+
+    /// Shows sessions of the database at url (read on threads of the page's own). The page
+    /// follows feed while it exists (it is not owned, and may be null: no live updates); a
+    /// later call stops following the earlier feed.
     void setDatabase(const voxtrack::DatabaseUrl& url, store::ChangeFeed* feed);
+    /// Shows this session ("" clears the page).
     void setSessionId(const QString& sessionId);
-    [[nodiscard]] QString sessionId() const { return {}; }
+    [[nodiscard]] QString sessionId() const;
+    [[nodiscard]] models::MessagesModel* model() const { return m_model; }
+    /// The session row the header shows, once read.
+    [[nodiscard]] const std::optional<store::SessionRow>& session() const { return m_session; }
+    [[nodiscard]] BubbleDelegate* delegate() const { return m_delegate; }
+
+    /// The transcript (MessagesModel::transcript()) to the clipboard.
+    void copyTranscript();
+    /// The selected message's text to the clipboard.
+    void copySelectedMessage();
 
 Q_SIGNALS:
     void statusMessage(const QString& message);
+    /// The header was read again (after a selection, or a change to the session).
+    void sessionRefreshed();
+
+protected:
+    /// Leaving the page is a look taken: what arrived until then is no longer new.
+    void hideEvent(QHideEvent* event) override;
 
 private:
+    void requestSession();
+    void applySession(const QString& sessionId, const Expected<store::SessionRow>& row);
+    void showHeader();
+    void showMetadata(const QJsonObject& metadata);
+    void addJson(QTreeWidgetItem* parent, const QString& key, const QJsonValue& value);
+    void updateActions();
+
     std::unique_ptr<Ui::ConversationPage> ui;
+    models::MessagesModel* m_model;
+    BubbleDelegate* m_delegate;
+    QAction* m_copyTextAction;
+    QAction* m_copyMessageAction;
+    std::unique_ptr<models::DatabaseThread> m_thread; ///< reads the session row
+    std::optional<DatabaseUrl> m_url;
+    QPointer<store::ChangeFeed> m_feed;
+    QString m_sessionId;
+    std::optional<store::SessionRow> m_session;
+    QString m_problem; ///< why the session row is not shown, once a read failed
+    std::shared_ptr<std::atomic<int>> m_current; ///< the session request the page still wants
+    int m_generation = 0;
+    QTimer m_refreshDelay; ///< changes come in bursts: the header is read once per burst
+    QTimer m_clock; ///< the duration of an active session counts up
+    bool m_wasAtBottom = false;
 };
 
 } // namespace voxtrack::gui

@@ -37,6 +37,9 @@ Q_SIGNALS:
     void runFinished();
     void statusMessage(const QString& message);
 
+    void setServerUrl(const QUrl& conversationUrl);
+    void setDatabase(const std::optional<voxtrack::DatabaseUrl>& url);
+
 private:
     std::unique_ptr<Ui::LoadPanel> ui;
 };

@@ -460,6 +460,18 @@ Expected<qint64> SessionPager::maxId() const
     return value->toLongLong();
 }
 
+Expected<SessionRow> SessionPager::session(const QString& sessionId) const
+{
+    const Columns columns {m_postgres, m_endReason, m_messageId, m_seq};
+    const auto rows
+        = readSessions(*m_connection, sessionSelect(columns) + QStringLiteral(" WHERE s.session_id = ?"), {sessionId});
+    if (!rows)
+        return rows.error();
+    if (rows->isEmpty())
+        return sessionNotFound(*m_connection, sessionId);
+    return rows->constFirst();
+}
+
 Expected<QList<MessageRow>> SessionPager::messages(
     const QString& sessionId, const QVariantList& afterKey, int limit) const
 {

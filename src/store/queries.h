@@ -109,6 +109,8 @@ public:
     /// The matching sessions among ids (rows that no longer match are absent), in order.
     [[nodiscard]] Expected<QList<KeyedSession>> byIds(
         const SessionFilter& filter, const SessionOrder& order, const QList<qint64>& ids) const;
+    /// One session by its session_id, or the Error session.not_found.
+    [[nodiscard]] Expected<SessionRow> session(const QString& sessionId) const;
     /// The highest session id there is (0 for none).
     [[nodiscard]] Expected<qint64> maxId() const;
 

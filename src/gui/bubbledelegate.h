@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QColor>
+#include <QStyledItemDelegate>
+
+class QAbstractItemView;
+
+namespace voxtrack::gui {
+
+/// How the transcript views write a duration: "42 s", "3 min 05 s", "1 h 02 min 05 s".
+[[nodiscard]] QString durationText(double seconds);
+
+/// Draws the rows of a QListView as chat bubbles: the user's on the right, the agent's on the
+/// left, system messages centred and muted, each role in its own colour (derived from the
+/// palette, so dark themes work) under a small label, with the local time and an optional detail
+/// line under the bubble. A role outside the allowed set (a buggy server's "assistant") is drawn
+/// in the error colour with the role as stored, and its tooltip says what is wrong.
+///
+/// It reads models::MessagesModel's roles (RoleRole, RoleNameRole, ContentRole, CreatedAtRole,
+/// NewRole) plus the two of its own below; any model providing them can be shown. Rows are
+/// word-wrapped to the view's width: use it in a QListView with wordWrap on and uniform item
+/// sizes off, which lays the rows out again when it is resized.
+class BubbleDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+
+public:
+    enum Role {
+        DetailRole = Qt::UserRole + 64, ///< QString: a line under the time ("reply in 812 ms"); empty: none
+        ErrorRole, ///< bool: the row is an error report (drawn centred in the error colour), not a message
+    };
+
+    /// The kinds of bubble, as a row's roles make it.
+    enum class Kind { User, Agent, System, InvalidRole, Error };
+
+    explicit BubbleDelegate(QObject* parent = nullptr);
+
+    /// The label over the user's bubbles: "User" unless set ("You" in a chat of one's own).
+    void setUserLabel(const QString& label) { m_userLabel = label; }
+    [[nodiscard]] QString userLabel() const { return m_userLabel; }
+
+    [[nodiscard]] static Kind kindOf(const QModelIndex& index);
+    /// The small label over a row's bubble: the user label, "Agent", "System", "Error", or an
+    /// invalid role as it is stored.
+    [[nodiscard]] QString label(const QModelIndex& index) const;
+    /// The bubble's fill for a kind of row on this palette.
+    [[nodiscard]] static QColor bubbleColor(Kind kind, const QPalette& palette);
+    /// The colour of the label (and of a system row's text) for a kind of row on this palette.
+    [[nodiscard]] static QColor labelColor(Kind kind, const QPalette& palette);
+    /// What is wrong with a row's role (empty when it is allowed): the tooltip of its bubble.
+    [[nodiscard]] static QString roleProblem(const QModelIndex& index);
+
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    [[nodiscard]] QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    bool helpEvent(QHelpEvent* event, QAbstractItemView* view, const QStyleOptionViewItem& option,
+        const QModelIndex& index) override;
+
+private:
+    struct Layout;
+    [[nodiscard]] Layout layout(const QStyleOptionViewItem& option, const QModelIndex& index) const;
+
+    QString m_userLabel;
+};
+
+} // namespace voxtrack::gui
