@@ -5,12 +5,12 @@
 #include "gui/demo.h"
 #include "gui/mainwindow.h"
 #include "gui/sessionspage.h"
+#include "gui/settingsdialog.h"
 #include "models/sessionsmodel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
@@ -84,8 +84,7 @@ int main(int argc, char* argv[])
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("voxtrack"));
     QApplication::setApplicationVersion(QStringLiteral(VOXTRACK_VERSION));
-    const QSettings settings(QStringLiteral("voxtrack"), QStringLiteral("voxtrack"));
-    voxtrack::installTranslators(app, settings.value(QStringLiteral("General/language")).toString());
+    voxtrack::installTranslators(app, voxtrack::gui::storedLanguage());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr(

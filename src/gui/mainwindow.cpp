@@ -4,6 +4,7 @@
 
 #include "gui/activitypane.h"
 #include "gui/connectionbar.h"
+#include "gui/connectionprofiles.h"
 #include "gui/conversationpage.h"
 #include "gui/dashboardpage.h"
 #include "gui/healthpage.h"
@@ -34,13 +35,10 @@ namespace {
 const auto geometryKey = QLatin1String("MainWindow/geometry");
 const auto stateKey = QLatin1String("MainWindow/state");
 const auto tabKey = QLatin1String("MainWindow/tab");
-const auto confirmQuitKey = QLatin1String("General/confirmQuit");
 
-/// ~/.config/voxtrack/voxtrack.conf on Linux. Explicit names rather than the application's
-/// organisation, which would also move the data directory away from voxtrack-cli's.
 std::unique_ptr<QSettings> settings()
 {
-    return std::make_unique<QSettings>(QStringLiteral("voxtrack"), QStringLiteral("voxtrack"));
+    return userSettings();
 }
 
 /// The SQLite library Qt's driver uses, asked of an in-memory database.
@@ -285,7 +283,7 @@ void MainWindow::showSettings()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     const LoadPanel* load = m_simulatorPage->loadPanel();
-    if (load && load->isRunning() && settings()->value(confirmQuitKey, true).toBool()) {
+    if (load && load->isRunning() && confirmQuitDuringLoadRun()) {
         const auto answer = QMessageBox::question(this, tr("Quit Voxtrack?"),
             tr("A load run is going. Quitting stops it: open sessions are dropped without their end. Quit anyway?"));
         if (answer != QMessageBox::Yes) {
