@@ -322,6 +322,27 @@ private Q_SLOTS:
         QVERIFY(panel.runner()->report().interrupted);
     }
 
+    void closingThePanelDuringARunEndsItsSessions()
+    {
+        startServer();
+        QTemporaryDir directory;
+        QVERIFY(directory.isValid());
+        const QString path = writeScenario(directory, QStringLiteral("long.json"),
+            "{\"version\": 1, \"sessions\": 10, \"concurrency\": 3,"
+            " \"turns\": [{\"say\": \"Hello\"}, {\"say\": \"Still there?\", \"think_ms\": 600000}]}");
+        {
+            LoadPanel panel;
+            panel.setServerUrl(m_server->url());
+            QVERIFY(panel.selectScenario(path));
+            panel.start();
+            QTRY_COMPARE_WITH_TIMEOUT(panel.runner()->progress().replies, qint64(3), 20000);
+        } // the open connections are dropped; the server ends their sessions
+        QTRY_COMPARE_WITH_TIMEOUT(
+            count(QStringLiteral("SELECT COUNT(*) FROM conversation_sessions WHERE is_active = FALSE")), qint64(3),
+            20000);
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM conversation_sessions")), 3);
+    }
+
     void anUnreachableServerIsReported()
     {
         QTcpServer closed;
