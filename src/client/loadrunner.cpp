@@ -90,6 +90,21 @@ void SessionWorker::done(SessionDriver* driver, SessionOutcome outcome)
         runner, [runner, outcome = std::move(outcome)] { runner->onOutcome(outcome); }, Qt::QueuedConnection);
 }
 
+void SessionWorker::recordReply(qint64 microseconds)
+{
+    const std::lock_guard lock(m_window.mutex);
+    m_window.replies.record(microseconds);
+}
+
+void SessionWorker::takeReplies(LatencyHistogram& into)
+{
+    const std::lock_guard lock(m_window.mutex);
+    if (m_window.replies.isEmpty())
+        return;
+    into.merge(m_window.replies);
+    m_window.replies.clear();
+}
+
 int SessionWorker::think(const ThinkTime& time)
 {
     if (time.isFixed())
@@ -205,6 +220,8 @@ void SessionDriver::onReply(const QString& replyTo, const QString& content)
     m_worker->replies().fetch_add(1, std::memory_order_relaxed);
     const Turn& current = turn();
     const Exchange* exchange = m_client->exchange(m_pendingId);
+    if (exchange && exchange->replyUs >= 0)
+        m_worker->recordReply(exchange->replyUs);
     if (current.expect) {
         const Expectation& expect = *current.expect;
         // agent.message frames are the agent's: any other expected role cannot be met.
@@ -643,7 +660,8 @@ void LoadRunner::onOutcome(const SessionOutcome& outcome)
         if (turn.persistedUs >= 0)
             m_report.persisted.record(turn.persistedUs);
     }
-    m_turns.append(outcome.turns);
+    if (m_options.keepTurns)
+        m_turns.append(outcome.turns);
     for (const QString& code : outcome.errorCodes)
         ++m_report.errorsByCode[code];
     m_errorCount += outcome.errorCodes.size();
@@ -747,7 +765,10 @@ void LoadRunner::shutdownThreads()
 RunProgress LoadRunner::progress() const
 {
     RunProgress p;
-    p.elapsedSeconds = m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e9 : 0;
+    if (m_finished)
+        p.elapsedSeconds = m_report.durationSeconds;
+    else
+        p.elapsedSeconds = m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e9 : 0;
     p.planned = m_scenario.sessions;
     p.started = m_nextSession - 1;
     p.open = m_open;
@@ -757,18 +778,40 @@ RunProgress LoadRunner::progress() const
     p.messagesSent = m_sent->load(std::memory_order_relaxed);
     p.replies = m_replies->load(std::memory_order_relaxed);
     p.errors = m_errorCount;
-    if (p.elapsedSeconds - m_rateAt >= 1.0 || m_rateAt == 0) {
-        const double span = p.elapsedSeconds - m_rateAt;
-        if (span > 0)
-            m_rate = double(p.messagesSent - m_rateSent) / span;
-        m_rateSent = p.messagesSent;
-        m_rateAt = p.elapsedSeconds;
-    }
-    p.messagesPerSecond = m_rate;
+    // A window closes a second after the previous one, and the last one when the run is over.
+    const double span = p.elapsedSeconds - m_window.endSeconds;
+    if (m_clock.isValid() && (span >= 1.0 || (m_finished && span > 0)))
+        closeWindow(p.elapsedSeconds, p.messagesSent);
+    p.messagesPerSecond = m_window.messagesPerSecond;
     p.replyP95Ms = double(m_report.reply.percentile(0.95)) / 1000.0;
     p.verifying = m_verifying;
     p.stopping = m_stops > 0;
+    p.windowStartSeconds = m_window.startSeconds;
+    p.windowEndSeconds = m_window.endSeconds;
+    p.windowReplies = m_window.replies;
+    p.windowReplyP50Ms = m_window.p50Ms;
+    p.windowReplyP95Ms = m_window.p95Ms;
+    p.windowReplyP99Ms = m_window.p99Ms;
     return p;
+}
+
+void LoadRunner::closeWindow(double now, qint64 sent) const
+{
+    m_windowReplies.clear();
+    for (SessionWorker* worker : m_workers)
+        worker->takeReplies(m_windowReplies);
+    Window window;
+    window.startSeconds = m_window.endSeconds;
+    window.endSeconds = now;
+    window.sentAtEnd = sent;
+    window.messagesPerSecond = double(sent - m_window.sentAtEnd) / (now - window.startSeconds);
+    window.replies = m_windowReplies.count();
+    if (!m_windowReplies.isEmpty()) {
+        window.p50Ms = double(m_windowReplies.percentile(0.50)) / 1000.0;
+        window.p95Ms = double(m_windowReplies.percentile(0.95)) / 1000.0;
+        window.p99Ms = double(m_windowReplies.percentile(0.99)) / 1000.0;
+    }
+    m_window = window;
 }
 
 } // namespace voxtrack::client

@@ -42,6 +42,9 @@ struct RunOptions {
     /// session with findings until this has passed, then reports what it still finds.
     int settleMs = 5'000;
     quint64 seed = 0; ///< think times; 0: a random seed
+    /// false: turns() stays empty, so that a run of many sessions (a demo left running for
+    /// hours) does not keep a sample of every turn; the report's histograms are kept either way.
+    bool keepTurns = true;
 };
 
 /// A consistent snapshot of a run in progress, for a progress line or a chart.
@@ -56,10 +59,22 @@ struct RunProgress {
     qint64 messagesSent = 0;
     qint64 replies = 0;
     qint64 errors = 0;
-    double messagesPerSecond = 0; ///< over the last second or so
+    double messagesPerSecond = 0; ///< over the latest window (below)
     double replyP95Ms = 0; ///< over the sessions finished so far
     int verifying = 0; ///< sessions waiting for verification
     bool stopping = false;
+
+    /// The latest window: about a second of the run, from windowStartSeconds to windowEndSeconds
+    /// (seconds since the start). A new window closes when progress() is asked at least a second
+    /// after the previous one closed, and once more when the run is over (a shorter last one), so
+    /// a caller polling several times a second sees each window several times: a new one has a
+    /// larger windowEndSeconds. 0 and 0 before the first window closed.
+    double windowStartSeconds = 0;
+    double windowEndSeconds = 0;
+    qint64 windowReplies = 0; ///< replies that arrived in the window
+    double windowReplyP50Ms = 0; ///< percentiles of those replies' latency; 0 without replies
+    double windowReplyP95Ms = 0;
+    double windowReplyP99Ms = 0;
 };
 
 /// Runs a scenario: thousands of concurrent VoiceClient conversations spread over connection
@@ -85,6 +100,8 @@ public:
     /// and ends. The report says "interrupted". A second stop() aborts the open connections.
     void stop();
 
+    /// A snapshot for a progress line or a chart. Call it in the runner's thread; it is cheap
+    /// (it closes the current window at most once a second; see RunProgress).
     [[nodiscard]] RunProgress progress() const;
     [[nodiscard]] bool isFinished() const { return m_finished; }
     /// Set when no session could connect at all: the run could not take place.
@@ -136,10 +153,21 @@ private:
     bool m_threadsDown = false;
     qint64 m_errorCount = 0;
 
-    // Rate window for the progress line.
-    mutable qint64 m_rateSent = 0;
-    mutable double m_rateAt = 0;
-    mutable double m_rate = 0;
+    // The progress window: messages per second and reply latency percentiles, the latest closed
+    // window's values and the replies of the one in progress.
+    struct Window {
+        double startSeconds = 0;
+        double endSeconds = 0;
+        qint64 sentAtEnd = 0;
+        double messagesPerSecond = 0;
+        qint64 replies = 0;
+        double p50Ms = 0;
+        double p95Ms = 0;
+        double p99Ms = 0;
+    };
+    void closeWindow(double now, qint64 sent) const;
+    mutable Window m_window;
+    mutable LatencyHistogram m_windowReplies;
 
     std::shared_ptr<std::atomic<qint64>> m_sent;
     std::shared_ptr<std::atomic<qint64>> m_replies;

@@ -11,6 +11,7 @@
 #include <QSet>
 #include <QUuid>
 
+#include <mutex>
 #include <random>
 
 namespace voxtrack::store {
@@ -94,6 +95,14 @@ private:
     bool m_allTurnsSaid = false;
 };
 
+/// The reply latencies a connection thread measured since the runner last took them: written
+/// by that thread at each reply, taken by the runner's progress() about once a second. The lock
+/// is the thread's own, so the two meet at most once a second.
+struct ReplyWindow {
+    std::mutex mutex;
+    LatencyHistogram replies;
+};
+
 /// The sessions of one connection thread.
 class SessionWorker : public QObject {
     Q_OBJECT
@@ -116,6 +125,10 @@ public:
     [[nodiscard]] bool isStopping() const { return m_stopping; }
     std::atomic<qint64>& sent() { return *m_sent; }
     std::atomic<qint64>& replies() { return *m_replies; }
+    /// A reply arrived after this many microseconds (for the progress window).
+    void recordReply(qint64 microseconds);
+    /// Adds the replies recorded since the last call to into, and forgets them. Any thread.
+    void takeReplies(LatencyHistogram& into);
 
 private:
     LoadRunner* m_runner;
@@ -124,6 +137,7 @@ private:
     std::shared_ptr<std::atomic<qint64>> m_sent;
     std::shared_ptr<std::atomic<qint64>> m_replies;
     std::mt19937_64 m_random;
+    ReplyWindow m_window;
     QSet<SessionDriver*> m_drivers;
     bool m_stopping = false;
 };

@@ -328,6 +328,86 @@ private Q_SLOTS:
         QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE role = 'agent'")), 1200);
     }
 
+    void progressWindowsHoldTheRecentReplies()
+    {
+        startServer();
+        const Scenario scenario = scenarioFile(QStringLiteral("many.json"));
+        LoadRunner runner(scenario, options(false));
+        // Each distinct window seen while polling, as a caller drawing a chart would see them.
+        QList<RunProgress> windows;
+        const auto look = [&] {
+            const RunProgress p = runner.progress();
+            if (p.windowEndSeconds > 0 && (windows.isEmpty() || p.windowEndSeconds > windows.last().windowEndSeconds))
+                windows.append(p);
+        };
+        QTimer poll;
+        poll.setInterval(50);
+        connect(&poll, &QTimer::timeout, &runner, look);
+        poll.start();
+        run(runner, 120000);
+        poll.stop();
+        look(); // the last window closes when the run is over
+        QVERIFY(!windows.isEmpty());
+        qint64 replies = 0;
+        double previousEnd = 0;
+        for (const RunProgress& window : std::as_const(windows)) {
+            QCOMPARE(window.windowStartSeconds, previousEnd); // windows follow each other without gaps
+            QVERIFY(window.windowEndSeconds > window.windowStartSeconds);
+            // Closed a second after the previous one, except the last.
+            if (&window != &windows.last())
+                QVERIFY(window.windowEndSeconds - window.windowStartSeconds >= 1.0);
+            previousEnd = window.windowEndSeconds;
+            replies += window.windowReplies;
+            if (window.windowReplies > 0) {
+                QVERIFY(window.windowReplyP50Ms > 0);
+                QVERIFY(window.windowReplyP50Ms <= window.windowReplyP95Ms);
+                QVERIFY(window.windowReplyP95Ms <= window.windowReplyP99Ms);
+            } else {
+                QCOMPARE(window.windowReplyP99Ms, 0.0);
+            }
+        }
+        // Every reply is in exactly one window.
+        QCOMPARE(replies, runner.report().reply.count());
+        QCOMPARE(windows.last().windowEndSeconds, runner.report().durationSeconds);
+        // Once the run is over the windows stay as they are.
+        QCOMPARE(runner.progress().windowEndSeconds, windows.last().windowEndSeconds);
+        QCOMPARE(runner.progress().elapsedSeconds, runner.report().durationSeconds);
+        // keepTurns is on by default: every turn is kept.
+        QCOMPARE(runner.turns().size(), 1200);
+    }
+
+    void turnsAreKeptOnlyWhenAsked()
+    {
+        startServer();
+        RunOptions runOptions = options(false);
+        runOptions.keepTurns = false;
+        LoadRunner runner(scenarioFile(QStringLiteral("qa.json")), runOptions);
+        run(runner);
+        QCOMPARE(runner.report().sessionsCompleted, 12);
+        QCOMPARE(runner.report().reply.count(), 12 * 4);
+        QVERIFY(runner.turns().isEmpty());
+    }
+
+    void theDemoTalksWithTheBuiltInAgent()
+    {
+        // The demo's conversations, without their think times, against the built-in rules: every
+        // expectation holds.
+        startServer();
+        auto demo = Scenario::load(QStringLiteral(":/voxtrack/scenarios/demo.json"));
+        QVERIFY2(demo.hasValue(), qPrintable(demo.errorText()));
+        demo->sessions = 3;
+        demo->concurrency = 3;
+        demo->arrivalPerSecond = 0;
+        for (Turn& turn : demo->turns)
+            turn.think = {};
+        LoadRunner runner(*demo, options());
+        run(runner);
+        const RunReport& report = runner.report();
+        QVERIFY2(report.sessionsFailed == 0, qPrintable(report.toText()));
+        QCOMPARE(report.sessionsCompleted, 3);
+        QVERIFY2(report.findings.isEmpty(), qPrintable(findingsText(report)));
+    }
+
     void anUnreachableServerCannotRun()
     {
         QTcpServer closed;

@@ -3,7 +3,9 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -78,6 +80,48 @@ private Q_SLOTS:
         QVERIFY(!scenario->description.isEmpty());
         QVERIFY(!scenario->turns.isEmpty());
         QVERIFY(scenario->concurrency <= scenario->sessions);
+    }
+
+    void examplesAreBuiltIn_data() { examplesLoad_data(); }
+
+    void examplesAreBuiltIn()
+    {
+        QFETCH(QString, path);
+        const QString resource = QStringLiteral(":/voxtrack/scenarios/") + QFileInfo(path).fileName();
+        const auto builtIn = Scenario::load(resource);
+        QVERIFY2(builtIn.hasValue(), qPrintable(builtIn.errorText()));
+        const auto file = Scenario::load(path);
+        QVERIFY2(file.hasValue(), qPrintable(file.errorText()));
+        QCOMPARE(builtIn->name, file->name);
+        QCOMPARE(builtIn->description, file->description);
+        QCOMPARE(builtIn->sessions, file->sessions);
+        QCOMPARE(builtIn->turns.size(), file->turns.size());
+    }
+
+    void demoExample()
+    {
+        const auto scenario = Scenario::load(QStringLiteral(":/voxtrack/scenarios/demo.json"));
+        QVERIFY2(scenario.hasValue(), qPrintable(scenario.errorText()));
+        QCOMPARE(scenario->name, QStringLiteral("demo"));
+        QCOMPARE(scenario->sessions, 100000);
+        QCOMPARE(scenario->concurrency, 4);
+        QVERIFY(qAbs(1.0 / scenario->arrivalPerSecond - 3.0) < 0.01); // one about every 3 s
+        QCOMPARE(scenario->rampSeconds, 0);
+        QCOMPARE(scenario->timeCapSeconds, 0);
+        QVERIFY(scenario->turns.size() >= 2 && scenario->turns.size() <= 5);
+        QSet<QString> said;
+        for (const Turn& turn : scenario->turns) {
+            QCOMPARE(turn.role, Role::User);
+            QCOMPARE(turn.think, (ThinkTime {1500, 4000}));
+            QVERIFY(turn.expect.has_value());
+            said.insert(turn.say);
+        }
+        QCOMPARE(said.size(), scenario->turns.size()); // no turn says the same as another
+        const QJsonObject metadata = scenario->metadataFor(42);
+        QCOMPARE(metadata.value(QStringLiteral("channel")).toString(), QStringLiteral("demo"));
+        QCOMPARE(metadata.value(QStringLiteral("locale")).toString(), QStringLiteral("en-US"));
+        QCOMPARE(metadata.value(QStringLiteral("caller")).toString(), QStringLiteral("42"));
+        QCOMPARE(scenario->userIdFor(42), QStringLiteral("demo-caller-42"));
     }
 
     void teslaExample()
