@@ -79,12 +79,13 @@ void setLatencyRange(QValueAxis* axis, double highest)
     axis->applyNiceNumbers();
 }
 
-/// The labels of a model's column, as people read them, one per row.
-QStringList columnText(const QAbstractItemModel* model, int column)
+/// The labels of a model's column, as people read them, one per row, for a category axis: axis
+/// labels are rich text, where "< 10 s" would be taken for a tag.
+QStringList categoryLabels(const QAbstractItemModel* model, int column)
 {
     QStringList labels;
     for (int row = 0; row < model->rowCount(); ++row)
-        labels << model->index(row, column).data().toString();
+        labels << model->index(row, column).data().toString().toHtmlEscaped();
     return labels;
 }
 
@@ -283,6 +284,7 @@ void DashboardPage::setUpCell(Chart which, QChartView* view)
     connect(chart, &QChart::plotAreaChanged, this, [this, which] { placeOverlays(which); });
 
     cell.exportButton = new QToolButton(view);
+    cell.exportButton->setObjectName(QStringLiteral("exportButton"));
     cell.exportButton->setText(tr("Export PNG…"));
     cell.exportButton->setToolTip(tr("Save this chart as a PNG image"));
     cell.exportButton->setAutoRaise(true);
@@ -401,9 +403,7 @@ void DashboardPage::setUpLatencyChart()
         series->setLabelsVisible(true);
         series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
         series->setBarWidth(0.6);
-        chart->addSeries(series);
-        series->attachAxis(categories);
-        series->attachAxis(values);
+        series->setParent(this); // while it is not in the chart
     }
     m_percentileSeries->setLabelsFormat(tr("@value ms"));
     m_percentileSeries->setLabelsPrecision(5);
@@ -421,6 +421,7 @@ void DashboardPage::setUpLatencyChart()
 
     // One chart, two views of the same replies: the percentiles, or how they spread over the bins.
     m_latencyViewButton = new QToolButton(m_cells.at(cellIndex(Chart::ReplyLatency)).view);
+    m_latencyViewButton->setObjectName(QStringLiteral("latencyViewButton"));
     m_latencyViewButton->setCheckable(true);
     m_latencyViewButton->setAutoRaise(true);
     m_latencyViewButton->setCursor(Qt::ArrowCursor);
@@ -537,6 +538,24 @@ void DashboardPage::updateCharts()
     updateDurationsChart();
     updateRolesChart();
     updateLatencyChart();
+    styleBars();
+}
+
+void DashboardPage::styleBars()
+{
+    // The mappers create their bar sets anew on every change: the labels' colour is set again.
+    const QColor text = palette().color(QPalette::Text);
+    for (QBarSeries* series : {m_durationSeries, m_percentileSeries, m_latencySeries}) {
+        const QList<QBarSet*> sets = series->barSets();
+        for (QBarSet* set : sets)
+            set->setLabelColor(text);
+    }
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    for (QBarCategoryAxis* axis : {m_durationBins, m_percentileNames, m_latencyBins}) {
+        axis->setLabelsFont(small);
+        axis->setTruncateLabels(false);
+    }
 }
 
 QString DashboardPage::emptyText() const
@@ -556,9 +575,10 @@ void DashboardPage::updateSessionsChart()
     const store::TimeSeries& activeSeries = active->series();
 
     const QString bucket = bucketText(startedSeries.buckets.isEmpty() ? activeSeries.bucket : startedSeries.bucket);
+    const bool empty = startedSeries.buckets.isEmpty() && activeSeries.buckets.isEmpty();
     chart(Chart::SessionsOverTime)
-        ->setTitle(started->hasResults() ? tr("Sessions over time, %1").arg(bucket) : tr("Sessions over time"));
-    if (startedSeries.buckets.isEmpty() && activeSeries.buckets.isEmpty()) {
+        ->setTitle(empty ? tr("Sessions over time") : tr("Sessions over time, %1").arg(bucket));
+    if (empty) {
         setEmptyText(Chart::SessionsOverTime, emptyText());
         return;
     }
@@ -609,7 +629,7 @@ void DashboardPage::updateDurationsChart()
         return;
     }
     setEmptyText(Chart::Durations, {});
-    const QStringList bins = columnText(model, HistogramModel::RangeColumn);
+    const QStringList bins = categoryLabels(model, HistogramModel::RangeColumn);
     if (m_durationBins->categories() != bins)
         m_durationBins->setCategories(bins);
     setCountRange(m_durationCounts, highestCount(model, HistogramModel::CountColumn));
@@ -673,11 +693,11 @@ void DashboardPage::updateLatencyChart()
     const models::LatencyPercentilesModel* percentiles = m_loader->latencyPercentilesModel();
     const models::LatencyHistogramModel* bins = m_loader->latencyHistogramModel();
 
-    const QStringList names = columnText(percentiles, LatencyPercentilesModel::PercentileColumn);
+    const QStringList names = categoryLabels(percentiles, LatencyPercentilesModel::PercentileColumn);
     if (m_percentileNames->categories() != names)
         m_percentileNames->setCategories(names);
     setLatencyRange(m_percentileMs, highestCount(percentiles, LatencyPercentilesModel::LatencyColumn));
-    const QStringList ranges = columnText(bins, HistogramModel::RangeColumn);
+    const QStringList ranges = categoryLabels(bins, HistogramModel::RangeColumn);
     if (m_latencyBins->categories() != ranges)
         m_latencyBins->setCategories(ranges);
     setCountRange(m_latencyCounts, highestCount(bins, HistogramModel::CountColumn));
@@ -692,9 +712,21 @@ void DashboardPage::updateLatencyChart()
 
 void DashboardPage::showLatencyHistogram(bool histogram)
 {
-    m_percentileSeries->setVisible(!histogram);
-    m_latencySeries->setVisible(histogram);
+    // Bar series of one chart share each category's width: only the series shown is in the chart.
+    QChart* chart = this->chart(Chart::ReplyLatency);
+    QBarSeries* shown = histogram ? m_latencySeries : m_percentileSeries;
+    QBarSeries* hidden = histogram ? m_percentileSeries : m_latencySeries;
+    if (chart->series().contains(hidden)) {
+        chart->removeSeries(hidden);
+        hidden->setParent(this);
+    }
+    if (!chart->series().contains(shown)) {
+        chart->addSeries(shown);
+        shown->attachAxis(histogram ? m_latencyBins : m_percentileNames);
+        shown->attachAxis(histogram ? m_latencyCounts : m_percentileMs);
+    }
     updateLatencyChart();
+    styleBars();
 }
 
 void DashboardPage::setEmptyText(Chart which, const QString& text)

@@ -120,6 +120,7 @@ private:
     void finishSoon();
     [[nodiscard]] qint64 sessionCount() const;
     void updateCharts();
+    void styleBars();
     void updateSessionsChart();
     void updateDurationsChart();
     void updateRolesChart();

@@ -21,6 +21,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <cmath>
 
@@ -285,7 +286,11 @@ private Q_SLOTS:
         QCOMPARE(labels.constFirst(), QStringLiteral("< 10 s"));
         auto* bins = qobject_cast<QBarCategoryAxis*>(durationsChart->axes(Qt::Horizontal).value(0));
         QVERIFY(bins);
-        QCOMPARE(bins->categories(), labels);
+        QStringList escaped; // axis labels are rich text
+        for (const QString& label : std::as_const(labels))
+            escaped << label.toHtmlEscaped();
+        QCOMPARE(bins->categories(), escaped);
+        QCOMPARE(bins->categories().constFirst(), QStringLiteral("&lt; 10 s"));
 
         // Messages by role: a slice per role with its count; the role outside the set in the error colour.
         auto* roles = qobject_cast<QPieSeries*>(page.chart(Chart::MessagesByRole)->series().value(0));
@@ -312,13 +317,21 @@ private Q_SLOTS:
 
         // Reply latency: p50, p90, p95, p99 of the agent replies, and the replies per latency range.
         QChart* latencyChart = page.chart(Chart::ReplyLatency);
-        QList<QBarSeries*> latencySeries;
-        for (QAbstractSeries* series : latencyChart->series())
-            latencySeries << qobject_cast<QBarSeries*>(series);
-        QCOMPARE(latencySeries.size(), 2);
-        QBarSet* percentiles = latencySeries.at(0)->barSets().value(0);
-        QBarSet* histogram = latencySeries.at(1)->barSets().value(0);
-        QVERIFY(percentiles && histogram);
+        QCOMPARE(latencyChart->series().size(), 1);
+        auto* percentileSeries = qobject_cast<QBarSeries*>(latencyChart->series().constFirst());
+        QVERIFY(percentileSeries);
+        QBarSet* percentiles = percentileSeries->barSets().value(0);
+        QVERIFY(percentiles);
+        QCOMPARE(latencyChart->title(), QStringLiteral("Reply latency percentiles"));
+        auto* latencyView = page.findChild<QToolButton*>(QStringLiteral("latencyViewButton"));
+        QVERIFY(latencyView);
+        latencyView->click();
+        QCOMPARE(latencyChart->title(), QStringLiteral("Reply latency distribution"));
+        QCOMPARE(latencyChart->series().size(), 1);
+        auto* histogramSeries = qobject_cast<QBarSeries*>(latencyChart->series().constFirst());
+        QVERIFY(histogramSeries && histogramSeries != percentileSeries);
+        QBarSet* histogram = histogramSeries->barSets().value(0);
+        QVERIFY(histogram);
         QList<double> sorted;
         for (int latency : latencies)
             sorted << latency;
@@ -346,6 +359,8 @@ private Q_SLOTS:
         }
         QCOMPARE(qint64(histogram->sum()), qint64(std::size(latencies)));
 
+        latencyView->click(); // back to the percentiles
+        QCOMPARE(latencyChart->title(), QStringLiteral("Reply latency percentiles"));
         // With data every chart draws its axes, no "empty" text.
         for (Chart which : {Chart::SessionsOverTime, Chart::Durations, Chart::MessagesByRole, Chart::ReplyLatency})
             QCOMPARE(emptyText(page.chart(which)), QString());
