@@ -593,14 +593,4 @@ void ConnectionBar::reportKeychainFailure(QKeychain::Job* job, const QString& co
     Q_EMIT statusMessage(tr("No system keychain: %1; put it in ~/.pgpass or PGPASSWORD.").arg(consequence));
 }
 
-void ConnectionBar::connectTo(const QString&, const QString&)
-{
-}
-void ConnectionBar::disconnectAll()
-{
-}
-void ConnectionBar::focusDatabaseField()
-{
-}
-
 } // namespace voxtrack::gui

@@ -360,11 +360,4 @@ void ConversationPage::hideEvent(QHideEvent* event)
     QWidget::hideEvent(event);
 }
 
-void ConversationPage::setDatabase(const voxtrack::DatabaseUrl&, store::ChangeFeed*)
-{
-}
-void ConversationPage::setSessionId(const QString&)
-{
-}
-
 } // namespace voxtrack::gui

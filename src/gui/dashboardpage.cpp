@@ -840,11 +840,4 @@ void DashboardPage::exportWithDialog(Chart which)
     exportChart(which, file);
 }
 
-void DashboardPage::setDatabase(const voxtrack::DatabaseUrl&, store::ChangeFeed*)
-{
-}
-void DashboardPage::reload()
-{
-}
-
 } // namespace voxtrack::gui

@@ -617,30 +617,4 @@ void LoadPanel::showSummary()
         ui->splitter->setSizes({total - summaryHeight, summaryHeight});
 }
 
-void LoadPanel::setServerUrl(const QUrl&)
-{
-}
-void LoadPanel::setDatabase(const std::optional<voxtrack::DatabaseUrl>&)
-{
-}
-bool LoadPanel::selectScenario(const QString&)
-{
-    return false;
-}
-void LoadPanel::setSessions(int)
-{
-}
-void LoadPanel::setConcurrency(int)
-{
-}
-void LoadPanel::setArrivalRate(double)
-{
-}
-void LoadPanel::start()
-{
-}
-void LoadPanel::stop()
-{
-}
-
 } // namespace voxtrack::gui

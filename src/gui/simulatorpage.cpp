@@ -346,20 +346,4 @@ void SimulatorPage::updateHeader()
     ui->headerLabel->setToolTip(m_sessionId);
 }
 
-void SimulatorPage::setServerUrl(const QUrl&)
-{
-}
-void SimulatorPage::setDatabase(const std::optional<voxtrack::DatabaseUrl>&)
-{
-}
-void SimulatorPage::startSession()
-{
-}
-void SimulatorPage::sendText(const QString&)
-{
-}
-void SimulatorPage::endSession()
-{
-}
-
 } // namespace voxtrack::gui
