@@ -82,11 +82,11 @@ LoadPanel::LoadPanel(QWidget* parent)
         ui->concurrencySpin->setMaximum(std::min(sessions, client::Scenario::maxConcurrency));
     });
 
-    ui->startButton->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    ui->runButton->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     ui->stopButton->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-    ui->startButton->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    ui->runButton->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
     ui->stopButton->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
-    connect(ui->startButton, &QPushButton::clicked, this, &LoadPanel::start);
+    connect(ui->runButton, &QPushButton::clicked, this, &LoadPanel::start);
     connect(ui->stopButton, &QPushButton::clicked, this, &LoadPanel::stop);
     connect(ui->openButton, &QPushButton::clicked, this, &LoadPanel::openScenarioFile);
     connect(ui->scenarioCombo, &QComboBox::currentIndexChanged, this, &LoadPanel::onScenarioChosen);
@@ -96,9 +96,9 @@ LoadPanel::LoadPanel(QWidget* parent)
         QPalette::WindowText, severityColor(store::CheckResult::Status::Failed, store::Severity::Error, errorPalette));
     ui->scenarioErrorLabel->setPalette(errorPalette);
     ui->scenarioErrorLabel->hide();
-    QPalette hintPalette = ui->hintLabel->palette();
+    QPalette hintPalette = ui->serverHintLabel->palette();
     hintPalette.setColor(QPalette::WindowText, hintPalette.color(QPalette::Disabled, QPalette::WindowText));
-    ui->hintLabel->setPalette(hintPalette);
+    ui->serverHintLabel->setPalette(hintPalette);
 
     // Each chart says what it shows in its legend, which leaves the plots more room than titles.
     m_rateChart = makeChart(tr("msg/s"));
@@ -305,9 +305,9 @@ void LoadPanel::updateControls()
             ? tr("After each session, compare what it said with the database")
             : tr("Choose a database in the connection bar to compare each session with it"));
 
-    ui->startButton->setEnabled(!running && m_scenario && !m_serverUrl.isEmpty());
-    ui->startButton->setToolTip(tr("Run the scenario against the server (%1)")
-                                    .arg(ui->startButton->shortcut().toString(QKeySequence::NativeText)));
+    ui->runButton->setEnabled(!running && m_scenario && !m_serverUrl.isEmpty());
+    ui->runButton->setToolTip(tr("Run the scenario against the server (%1)")
+                                    .arg(ui->runButton->shortcut().toString(QKeySequence::NativeText)));
     ui->stopButton->setEnabled(running && m_stops < 2);
     const bool stopping = running && m_stops > 0;
     ui->stopButton->setText(stopping ? tr("Stop now") : tr("Stop"));
@@ -321,7 +321,7 @@ void LoadPanel::updateControls()
         hint = tr("Connect to a server first.");
     else if (!running && !m_scenario)
         hint = tr("Choose a scenario that loads.");
-    ui->hintLabel->setText(hint);
+    ui->serverHintLabel->setText(hint);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -126,13 +126,13 @@ private Q_SLOTS:
     void startNeedsAServer()
     {
         LoadPanel panel;
-        auto* startButton = child<QPushButton>(panel, "startButton");
+        auto* runButton = child<QPushButton>(panel, "runButton");
         auto* stopButton = child<QPushButton>(panel, "stopButton");
-        auto* hint = child<QLabel>(panel, "hintLabel");
+        auto* hint = child<QLabel>(panel, "serverHintLabel");
         auto* verify = child<QCheckBox>(panel, "verifyCheck");
-        QCOMPARE(startButton->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QCOMPARE(runButton->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_R));
         QCOMPARE(stopButton->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Period));
-        QVERIFY(!startButton->isEnabled());
+        QVERIFY(!runButton->isEnabled());
         QVERIFY(!stopButton->isEnabled());
         QCOMPARE(hint->text(), QStringLiteral("Connect to a server first."));
         QVERIFY(!verify->isEnabled()); // no database
@@ -141,7 +141,7 @@ private Q_SLOTS:
         QVERIFY(!panel.runner());
 
         panel.setServerUrl(QUrl(QStringLiteral("ws://127.0.0.1:9/v1/conversation")));
-        QVERIFY(startButton->isEnabled());
+        QVERIFY(runButton->isEnabled());
         QVERIFY(hint->text().isEmpty());
         panel.setDatabase(m_database->url());
         QVERIFY(verify->isEnabled());
@@ -151,7 +151,7 @@ private Q_SLOTS:
         QVERIFY(!verify->isEnabled());
         QVERIFY(!verify->isChecked());
         panel.setServerUrl(QUrl());
-        QVERIFY(!startButton->isEnabled());
+        QVERIFY(!runButton->isEnabled());
     }
 
     void runsAScenarioLive()
@@ -170,15 +170,15 @@ private Q_SLOTS:
 
         QSignalSpy started(&panel, &LoadPanel::runStarted);
         QSignalSpy finished(&panel, &LoadPanel::runFinished);
-        auto* startButton = child<QPushButton>(panel, "startButton");
-        QVERIFY(startButton->isEnabled());
-        startButton->click();
+        auto* runButton = child<QPushButton>(panel, "runButton");
+        QVERIFY(runButton->isEnabled());
+        runButton->click();
         QCOMPARE(started.size(), 1);
         QVERIFY(panel.runner());
         QTRY_VERIFY_WITH_TIMEOUT(!panel.isRunning(), 60000);
         QCOMPARE(finished.size(), 1);
         QVERIFY(!panel.runner()->fatalError());
-        QVERIFY(startButton->isEnabled()); // ready for another run
+        QVERIFY(runButton->isEnabled()); // ready for another run
 
         auto* progress = child<QProgressBar>(panel, "progressBar");
         QCOMPARE(progress->maximum(), 20);
@@ -216,9 +216,9 @@ private Q_SLOTS:
             "{\"version\": 1, \"turns\": [{\"say\": \"Hello\", \"role\": \"assistant\"}]}");
         LoadPanel panel;
         panel.setServerUrl(QUrl(QStringLiteral("ws://127.0.0.1:9/v1/conversation")));
-        auto* startButton = child<QPushButton>(panel, "startButton");
+        auto* runButton = child<QPushButton>(panel, "runButton");
         auto* error = child<QLabel>(panel, "scenarioErrorLabel");
-        QVERIFY(startButton->isEnabled());
+        QVERIFY(runButton->isEnabled());
 
         QSignalSpy status(&panel, &LoadPanel::statusMessage);
         QVERIFY(!panel.selectScenario(path));
@@ -228,7 +228,7 @@ private Q_SLOTS:
         QVERIFY2(error->text().contains(QStringLiteral("turns[0].role")), qPrintable(error->text()));
         QCOMPARE(panel.scenarioError(), error->text());
         QCOMPARE(status.size(), 1);
-        QVERIFY(!startButton->isEnabled());
+        QVERIFY(!runButton->isEnabled());
         panel.start();
         QVERIFY(!panel.isRunning());
         QCOMPARE(child<QComboBox>(panel, "scenarioCombo")->currentText(), QStringLiteral("assistant (assistant.json)"));
@@ -244,7 +244,7 @@ private Q_SLOTS:
         QVERIFY(panel.selectScenario(path));
         QVERIFY(error->isHidden());
         QVERIFY(panel.scenarioError().isEmpty());
-        QVERIFY(startButton->isEnabled());
+        QVERIFY(runButton->isEnabled());
         QCOMPARE(child<QSpinBox>(panel, "sessionsSpin")->value(), 3);
         QCOMPARE(child<QComboBox>(panel, "scenarioCombo")->currentText(), QStringLiteral("fixed (assistant.json)"));
     }
