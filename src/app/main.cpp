@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QLoggingCategory>
 #include <QTimer>
 
 #include <cstdio>
@@ -85,6 +86,9 @@ int main(int argc, char* argv[])
     QApplication::setApplicationName(QStringLiteral("voxtrack"));
     QApplication::setApplicationVersion(QStringLiteral(VOXTRACK_VERSION));
     voxtrack::installTranslators(app, voxtrack::gui::storedLanguage());
+    // The window shows what the tracker does; its log lines are for voxtrackd's terminal.
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("voxtrack.*.info=false"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr(

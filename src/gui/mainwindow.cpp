@@ -89,6 +89,7 @@ MainWindow::MainWindow(QWidget* parent)
     dock->setWidget(m_activityPane);
     dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
+    resizeDocks({dock}, {190}, Qt::Vertical);
     QAction* activityAction = dock->toggleViewAction();
     activityAction->setText(tr("&Activity Log"));
     activityAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
