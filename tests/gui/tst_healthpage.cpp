@@ -130,6 +130,71 @@ private Q_SLOTS:
         QCOMPARE(page.model()->rowCount(), 0);
         QVERIFY(child<QTextBrowser>(page, "detailsView")->toPlainText().isEmpty());
     }
+
+    void aFindingOpensTheSessionItNames()
+    {
+        HealthPage page;
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QSignalSpy done(&page, &HealthPage::doctorFinished);
+        page.setDatabase(m_database->url());
+        QVERIFY(!child<QLineEdit>(page, "urlEdit")->isVisible()); // a URL may hold a password
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 30000);
+
+        auto* view = child<QTreeView>(page, "checksView");
+        QModelIndex orphans;
+        for (int row = 0; row < page.model()->rowCount(); ++row) {
+            const QModelIndex index = page.model()->index(row, 0);
+            if (index.data(DoctorReportModel::CheckIdRole).toString() == u"data.orphan_messages")
+                orphans = index;
+        }
+        QVERIFY(orphans.isValid());
+        view->setCurrentIndex(orphans);
+        QVERIFY(child<QTextBrowser>(page, "detailsView")->toHtml().contains(QStringLiteral("session:missing-session")));
+        QSignalSpy requested(&page, &HealthPage::sessionRequested);
+        Q_EMIT view->activated(orphans);
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested.constFirst().constFirst().toString(), QStringLiteral("missing-session"));
+    }
+
+    void samplesNameTheirSessions_data()
+    {
+        QTest::addColumn<QString>("check");
+        QTest::addColumn<QString>("sample");
+        QTest::addColumn<QString>("session");
+        QTest::addRow("role") << "data.role_invalid"
+                              << "17 (assistant, session 5f0c-1)"
+                              << "5f0c-1";
+        QTest::addRow("role, no session") << "data.role_invalid"
+                                          << "17 (assistant, session NULL)"
+                                          << "";
+        QTest::addRow("orphan") << "data.orphan_messages"
+                                << "9 (session gone-1)"
+                                << "gone-1";
+        QTest::addRow("session check") << "data.stale_active"
+                                       << "s-42"
+                                       << "s-42";
+        QTest::addRow("session with detail") << "data.duration_mismatch"
+                                             << "s-7 (12 s stored)"
+                                             << "s-7";
+        QTest::addRow("duplicate") << "data.duplicate_session_id"
+                                   << "s-1 (x2)"
+                                   << "s-1";
+        QTest::addRow("schema") << "schema.missing_columns"
+                                << "conversation_messages.audio_url"
+                                << "";
+        QTest::addRow("null id") << "data.null_session_id"
+                                 << "conversation_messages 4"
+                                 << "";
+    }
+
+    void samplesNameTheirSessions()
+    {
+        QFETCH(QString, check);
+        QFETCH(QString, sample);
+        QFETCH(QString, session);
+        QCOMPARE(HealthPage::sessionOfSample(check, sample), session);
+    }
 };
 
 QTEST_MAIN(TestHealthPage)
