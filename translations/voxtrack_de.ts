@@ -2853,16 +2853,8 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
         <translation>Wie ist der Kurs von Tesla?</translation>
     </message>
     <message>
-        <source>What&apos;s the price of a Model 3?</source>
-        <translation>Was kostet ein Model 3?</translation>
-    </message>
-    <message>
         <source>And the price of Apple?</source>
         <translation>Und der Kurs von Apple?</translation>
-    </message>
-    <message>
-        <source>Book a test drive for Saturday</source>
-        <translation>Eine Probefahrt für Samstag buchen</translation>
     </message>
     <message>
         <source>What can you do?</source>
@@ -2965,6 +2957,14 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
             <numerusform>Sitzung %1 · %2 · %n Turn · %3</numerusform>
             <numerusform>Sitzung %1 · %2 · %n Turns · %3</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>How is Nvidia doing today?</source>
+        <translation>Wie steht Nvidia heute?</translation>
+    </message>
+    <message>
+        <source>What about Microsoft?</source>
+        <translation>Und Microsoft?</translation>
     </message>
 </context>
 <context>

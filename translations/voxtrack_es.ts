@@ -2853,16 +2853,8 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
         <translation>¿Cuál es el precio de Tesla?</translation>
     </message>
     <message>
-        <source>What&apos;s the price of a Model 3?</source>
-        <translation>¿Cuál es el precio de un Model 3?</translation>
-    </message>
-    <message>
         <source>And the price of Apple?</source>
         <translation>¿Y el precio de Apple?</translation>
-    </message>
-    <message>
-        <source>Book a test drive for Saturday</source>
-        <translation>Reserve una prueba de conducción para el sábado</translation>
     </message>
     <message>
         <source>What can you do?</source>
@@ -2965,6 +2957,14 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
             <numerusform>Sesión %1 · %2 · %n turno · %3</numerusform>
             <numerusform>Sesión %1 · %2 · %n turnos · %3</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>How is Nvidia doing today?</source>
+        <translation>¿Cómo va Nvidia hoy?</translation>
+    </message>
+    <message>
+        <source>What about Microsoft?</source>
+        <translation>¿Y Microsoft?</translation>
     </message>
 </context>
 <context>

@@ -2853,16 +2853,8 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <translation>Quel est le cours de Tesla&#xa0;?</translation>
     </message>
     <message>
-        <source>What&apos;s the price of a Model 3?</source>
-        <translation>Quel est le prix d&apos;une Model 3&#xa0;?</translation>
-    </message>
-    <message>
         <source>And the price of Apple?</source>
         <translation>Et le cours d&apos;Apple&#xa0;?</translation>
-    </message>
-    <message>
-        <source>Book a test drive for Saturday</source>
-        <translation>Réserver un essai routier pour samedi</translation>
     </message>
     <message>
         <source>What can you do?</source>
@@ -2965,6 +2957,14 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
             <numerusform>Session %1 · %2 · %n tour · %3</numerusform>
             <numerusform>Session %1 · %2 · %n tours · %3</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>How is Nvidia doing today?</source>
+        <translation>Comment va Nvidia aujourd’hui&#xa0;?</translation>
+    </message>
+    <message>
+        <source>What about Microsoft?</source>
+        <translation>Et Microsoft&#xa0;?</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@
 #include "gui/mainwindow.h"
 #include "gui/sessionspage.h"
 #include "gui/settingsdialog.h"
+#include "gui/simulatorpage.h"
 #include "models/sessionsmodel.h"
 
 #include <QApplication>
@@ -53,9 +54,9 @@ void takeScreenshots(MainWindow& window, const QString& directory, std::function
             const auto* sessions = window.sessionsPage()->model();
             QString chosen;
             for (int row = 0; row < std::min(sessions->rowCount(), 50) && chosen.isEmpty(); ++row) {
-                const QModelIndex index = sessions->index(row, 0);
-                if (!index.data(voxtrack::models::SessionsModel::ActiveRole).toBool())
-                    chosen = index.data(voxtrack::models::SessionsModel::SessionIdRole).toString();
+                const QModelIndex cell = sessions->index(row, 0);
+                if (!cell.data(voxtrack::models::SessionsModel::ActiveRole).toBool())
+                    chosen = cell.data(voxtrack::models::SessionsModel::SessionIdRole).toString();
             }
             if (chosen.isEmpty() && sessions->rowCount() > 0)
                 chosen = sessions->index(0, 0).data(voxtrack::models::SessionsModel::SessionIdRole).toString();
@@ -152,6 +153,16 @@ int main(int argc, char* argv[])
             return 2;
         }
         window.resize(1280, 820);
+        if (demo) {
+            // A conversation by hand in the Simulator, as a person would hold it during the demo.
+            QObject::connect(demo.get(), &voxtrack::gui::Demo::running, &window, [&window] {
+                auto* simulator = window.simulatorPage();
+                simulator->startSession();
+                QObject::connect(simulator, &voxtrack::gui::SimulatorPage::sessionStarted, &window, [simulator] {
+                    simulator->sendText(voxtrack::gui::SimulatorPage::tr("What's the price of Tesla?"));
+                });
+            });
+        }
         QTimer::singleShot(waitSeconds * 1000, &window, [&window, directory] {
             takeScreenshots(window, directory, [](bool ok) { QCoreApplication::exit(ok ? 0 : 2); });
         });

@@ -157,6 +157,8 @@ LoadPanel::Chart LoadPanel::makeChart(const QString& yTitle)
     result.y = new QValueAxis(result.chart);
     result.y->setTitleText(yTitle);
     result.y->setLabelFormat(QStringLiteral("%g"));
+    // Three labels fit a short chart; more are elided to "…".
+    result.y->setTickCount(3);
     result.chart->addAxis(result.x, Qt::AlignBottom);
     result.chart->addAxis(result.y, Qt::AlignLeft);
     auto* view = new QChartView(result.chart, ui->chartsArea);
@@ -307,7 +309,7 @@ void LoadPanel::updateControls()
 
     ui->runButton->setEnabled(!running && m_scenario && !m_serverUrl.isEmpty());
     ui->runButton->setToolTip(tr("Run the scenario against the server (%1)")
-                                    .arg(ui->runButton->shortcut().toString(QKeySequence::NativeText)));
+                                  .arg(ui->runButton->shortcut().toString(QKeySequence::NativeText)));
     ui->stopButton->setEnabled(running && m_stops < 2);
     const bool stopping = running && m_stops > 0;
     ui->stopButton->setText(stopping ? tr("Stop now") : tr("Stop"));
@@ -497,6 +499,7 @@ void LoadPanel::rescale(const Chart& chart, double now, double yMax)
     chart.x->setTickInterval(tick);
     chart.y->setRange(0, yMax);
     chart.y->applyNiceNumbers();
+    chart.y->setTickCount(3);
 }
 
 void LoadPanel::clearCharts()

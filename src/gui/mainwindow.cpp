@@ -110,6 +110,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(ui->connectAction, &QAction::triggered, m_connectionBar, &ConnectionBar::focusDatabaseField);
     connect(ui->disconnectAction, &QAction::triggered, m_connectionBar, &ConnectionBar::disconnectAll);
     connect(ui->refreshAction, &QAction::triggered, this, &MainWindow::refreshCurrentPage);
+    // The Dashboard and Health pages answer F5 themselves; two owners would make it ambiguous.
+    connect(ui->tabs, &QTabWidget::currentChanged, this, [this] {
+        const Page page = currentPage();
+        const bool pageOwnsF5 = page == Page::Dashboard || page == Page::Health;
+        ui->refreshAction->setShortcut(pageOwnsF5 ? QKeySequence() : QKeySequence(Qt::Key_F5));
+    });
     connect(ui->settingsAction, &QAction::triggered, this, &MainWindow::showSettings);
     connect(ui->quitAction, &QAction::triggered, this, &QWidget::close);
     connect(ui->aboutAction, &QAction::triggered, this, &MainWindow::showAbout);

@@ -23,9 +23,9 @@ QStringList phrases()
     return {
         SimulatorPage::tr("Hello!"),
         SimulatorPage::tr("What's the price of Tesla?"),
-        SimulatorPage::tr("What's the price of a Model 3?"),
         SimulatorPage::tr("And the price of Apple?"),
-        SimulatorPage::tr("Book a test drive for Saturday"),
+        SimulatorPage::tr("How is Nvidia doing today?"),
+        SimulatorPage::tr("What about Microsoft?"),
         SimulatorPage::tr("What can you do?"),
         SimulatorPage::tr("Thanks, that's all."),
         SimulatorPage::tr("Goodbye"),

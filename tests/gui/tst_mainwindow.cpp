@@ -112,9 +112,12 @@ private Q_SLOTS:
         Q_EMIT window.activityPane()->sessionRequested(QStringLiteral("late-1"));
         QCOMPARE(window.conversationPage()->sessionId(), QStringLiteral("late-1"));
 
-        // Shortcuts: Ctrl+1 … Ctrl+5 switch pages.
+        // Shortcuts: Ctrl+1 … Ctrl+5 switch pages; F5 runs the doctor again on the Health page.
         QTest::keyClick(&window, Qt::Key_5, Qt::ControlModifier);
         QCOMPARE(window.currentPage(), MainWindow::Page::Health);
+        const qsizetype runs = doctor.size();
+        QTest::keyClick(&window, Qt::Key_F5);
+        QTRY_COMPARE_WITH_TIMEOUT(doctor.size(), runs + 1, 20000);
         QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
         QCOMPARE(window.currentPage(), MainWindow::Page::Sessions);
 
