@@ -550,6 +550,12 @@ Expected<DoctorReport> Doctor::run()
     // Sessions are found by session_id, or by id in the legacy shape.
     const QString sessionKey = sessions.hasColumn(u"session_id") ? QStringLiteral("session_id") : QStringLiteral("id");
     const QString sessionLabel = sql.text(sessionKey);
+    // A message's session. The columns compared as they are, so that the index on session_id
+    // serves the join (a cast on both sides would compare every message with every session);
+    // only the legacy shape's id needs the cast to text.
+    const QString sameSession = sessionKey == u"session_id"
+        ? QStringLiteral("s.session_id = m.session_id")
+        : QStringLiteral("%1 = %2").arg(sql.text(QStringLiteral("s.id")), sql.text(QStringLiteral("m.session_id")));
     const QString tolerance = QString::number(m_options.toleranceSeconds, 'f', 3);
     QList<std::pair<const char*, std::function<QString()>>> dataChecks;
 
@@ -562,14 +568,13 @@ Expected<DoctorReport> Doctor::run()
                            }});
     }
     if (needColumns("data.orphan_messages", {{&messages, "session_id"}, {&messages, "id"}, {&sessions, "id"}})) {
-        dataChecks.append({"data.orphan_messages", [&] {
-                               return QStringLiteral(
-                                   "SELECT %1 || ' (session ' || %2 || ')' AS k, m.id AS o "
-                                   "FROM conversation_messages m WHERE m.session_id IS NOT NULL AND %2 <> '' "
-                                   "AND NOT EXISTS (SELECT 1 FROM conversation_sessions s WHERE %3 = %2)")
-                                   .arg(sql.text(QStringLiteral("m.id")), sql.text(QStringLiteral("m.session_id")),
-                                       sql.text(QStringLiteral("s.") + sessionKey));
-                           }});
+        dataChecks.append(
+            {"data.orphan_messages", [&] {
+                 return QStringLiteral("SELECT %1 || ' (session ' || %2 || ')' AS k, m.id AS o "
+                                       "FROM conversation_messages m WHERE m.session_id IS NOT NULL AND %2 <> '' "
+                                       "AND NOT EXISTS (SELECT 1 FROM conversation_sessions s WHERE %3)")
+                     .arg(sql.text(QStringLiteral("m.id")), sql.text(QStringLiteral("m.session_id")), sameSession);
+             }});
     }
     if (needColumns("data.null_session_id",
             {{&messages, "session_id"}, {&messages, "id"}, {&sessions, "session_id"}, {&sessions, "id"}})) {
@@ -669,10 +674,9 @@ Expected<DoctorReport> Doctor::run()
         dataChecks.append(
             {"data.message_outside_session", [&] {
                  return QStringLiteral("SELECT %1 || ' (session ' || %2 || ')' AS k, m.id AS o "
-                                       "FROM conversation_messages m JOIN conversation_sessions s ON %3 = %2 "
+                                       "FROM conversation_messages m JOIN conversation_sessions s ON %3 "
                                        "WHERE %4 > %6 OR (s.ended_at IS NOT NULL AND %5 > %6)")
-                     .arg(sql.text(QStringLiteral("m.id")), sql.text(QStringLiteral("m.session_id")),
-                         sql.text(QStringLiteral("s.") + sessionKey),
+                     .arg(sql.text(QStringLiteral("m.id")), sql.text(QStringLiteral("m.session_id")), sameSession,
                          sql.seconds(QStringLiteral("s.started_at"), QStringLiteral("m.created_at")),
                          sql.seconds(QStringLiteral("m.created_at"), QStringLiteral("s.ended_at")), tolerance);
              }});
