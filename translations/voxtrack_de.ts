@@ -1830,18 +1830,6 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
 <context>
     <name>voxtrack::gui::BubbleDelegate</name>
     <message>
-        <source>%1 h %2 min %3 s</source>
-        <translation>%1 h %2 min %3 s</translation>
-    </message>
-    <message>
-        <source>%1 min %2 s</source>
-        <translation>%1 min %2 s</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 s</translation>
-    </message>
-    <message>
         <source>User</source>
         <translation>Benutzer</translation>
     </message>

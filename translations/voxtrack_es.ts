@@ -1830,18 +1830,6 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
 <context>
     <name>voxtrack::gui::BubbleDelegate</name>
     <message>
-        <source>%1 h %2 min %3 s</source>
-        <translation>%1 h %2 min %3 s</translation>
-    </message>
-    <message>
-        <source>%1 min %2 s</source>
-        <translation>%1 min %2 s</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 s</translation>
-    </message>
-    <message>
         <source>User</source>
         <translation>Usuario</translation>
     </message>

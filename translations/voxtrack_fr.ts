@@ -1830,18 +1830,6 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
 <context>
     <name>voxtrack::gui::BubbleDelegate</name>
     <message>
-        <source>%1 h %2 min %3 s</source>
-        <translation>%1 h %2 min %3 s</translation>
-    </message>
-    <message>
-        <source>%1 min %2 s</source>
-        <translation>%1 min %2 s</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 s</translation>
-    </message>
-    <message>
         <source>User</source>
         <translation>Utilisateur</translation>
     </message>

@@ -106,23 +106,6 @@ QString bubbleText(const QModelIndex& index)
 
 } // namespace
 
-QString durationText(double seconds)
-{
-    const qint64 total = std::llround(std::max(0.0, seconds));
-    const qint64 hours = total / 3600;
-    const qint64 minutes = total / 60 % 60;
-    const qint64 rest = total % 60;
-    if (hours > 0) {
-        return BubbleDelegate::tr("%1 h %2 min %3 s")
-            .arg(hours)
-            .arg(minutes, 2, 10, QChar(u'0'))
-            .arg(rest, 2, 10, QChar(u'0'));
-    }
-    if (minutes > 0)
-        return BubbleDelegate::tr("%1 min %2 s").arg(minutes).arg(rest, 2, 10, QChar(u'0'));
-    return BubbleDelegate::tr("%1 s").arg(rest);
-}
-
 struct BubbleDelegate::Layout {
     Kind kind = Kind::Agent;
     int width = 0;

@@ -8,9 +8,6 @@ class QAbstractItemView;
 
 namespace voxtrack::gui {
 
-/// How the transcript views write a duration: "42 s", "3 min 05 s", "1 h 02 min 05 s".
-[[nodiscard]] QString durationText(double seconds);
-
 /// Draws the rows of a QListView as chat bubbles: the user's on the right, the agent's on the
 /// left, system messages centred and muted, each role in its own colour (derived from the
 /// palette, so dark themes work) under a small label, with the local time and an optional detail

@@ -6,6 +6,7 @@
 #include "models/databasethread.h"
 #include "models/livebinding.h"
 #include "models/messagesmodel.h"
+#include "models/sessionsmodel.h"
 #include "store/changefeed.h"
 
 #include <QAction>
@@ -258,7 +259,7 @@ void ConversationPage::showHeader()
         const double running = session.startedAt.isValid()
             ? double(session.startedAt.msecsTo(QDateTime::currentDateTimeUtc())) / 1000.0
             : 0.0;
-        ui->durationLabel->setText(tr("%1 so far").arg(durationText(running)));
+        ui->durationLabel->setText(tr("%1 so far").arg(models::durationText(running)));
         if (!m_clock.isActive())
             m_clock.start();
     } else {
@@ -271,7 +272,7 @@ void ConversationPage::showHeader()
             seconds = *session.durationSeconds;
         else if (session.startedAt.isValid() && session.endedAt.isValid())
             seconds = double(session.startedAt.msecsTo(session.endedAt)) / 1000.0;
-        ui->durationLabel->setText(seconds >= 0 ? durationText(seconds) : none);
+        ui->durationLabel->setText(seconds >= 0 ? models::durationText(seconds) : none);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "gui/bubbledelegate.h"
 #include "gui/loadpanel.h"
 #include "models/messagesmodel.h"
+#include "models/sessionsmodel.h"
 
 #include <QMenu>
 #include <QStandardItemModel>
@@ -259,7 +260,7 @@ void SimulatorPage::onEnded(const protocol::SessionEnded& ended)
     m_sessionMs = m_sessionClock.isValid() ? m_sessionClock.elapsed() : 0;
     addBubble(int(Role::System),
         tr("Session ended after %1 with %n message(s) stored.", nullptr, ended.messages)
-            .arg(durationText(ended.durationSeconds)));
+            .arg(models::durationText(ended.durationSeconds)));
     Q_EMIT statusMessage(tr("Session %1 ended.").arg(m_sessionId));
     if (!m_endAnnounced && !m_sessionId.isEmpty()) {
         m_endAnnounced = true;

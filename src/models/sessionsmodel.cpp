@@ -19,21 +19,6 @@ namespace voxtrack::models {
 
 namespace {
 
-QString durationText(double seconds)
-{
-    if (seconds < 60)
-        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 s").arg(seconds, 0, 'f', 1);
-    const qint64 whole = qint64(seconds + 0.5);
-    if (whole < 3600) {
-        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 min %2 s")
-            .arg(whole / 60)
-            .arg(whole % 60, 2, 10, QChar(u'0'));
-    }
-    return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 h %2 min")
-        .arg(whole / 3600)
-        .arg((whole % 3600) / 60, 2, 10, QChar(u'0'));
-}
-
 QString timeText(const QDateTime& time)
 {
     return time.isValid() ? time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
@@ -55,6 +40,21 @@ QString metadataSummary(const QJsonObject& metadata)
 }
 
 } // namespace
+
+QString durationText(double seconds)
+{
+    if (seconds < 60)
+        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 s").arg(seconds, 0, 'f', 1);
+    const qint64 whole = qint64(seconds + 0.5);
+    if (whole < 3600) {
+        return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 min %2 s")
+            .arg(whole / 60)
+            .arg(whole % 60, 2, 10, QChar(u'0'));
+    }
+    return QCoreApplication::translate("voxtrack::models::SessionsModel", "%1 h %2 min")
+        .arg(whole / 3600)
+        .arg((whole % 3600) / 60, 2, 10, QChar(u'0'));
+}
 
 struct SessionsModel::Row {
     store::KeyedSession session;

@@ -15,6 +15,9 @@
 
 namespace voxtrack::models {
 
+/// A duration for people: "36.6 s", "3 min 05 s", "1 h 02 min".
+[[nodiscard]] QString durationText(double seconds);
+
 class DatabaseThread;
 
 /// The sessions of a conversation database as a live, paged table.
