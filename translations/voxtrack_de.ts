@@ -4211,6 +4211,41 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
 </context>
 <context>
+    <name>voxtrack::wav</name>
+    <message>
+        <source>This is not a playable WAV file: %1.</source>
+        <translation>Dies ist keine abspielbare WAV-Datei: %1.</translation>
+    </message>
+    <message>
+        <source>it does not start with RIFF … WAVE</source>
+        <translation>sie beginnt nicht mit RIFF … WAVE</translation>
+    </message>
+    <message>
+        <source>its format chunk is cut short</source>
+        <translation>ihr Format-Chunk ist abgeschnitten</translation>
+    </message>
+    <message>
+        <source>its samples are not plain PCM</source>
+        <translation>ihre Samples sind kein einfaches PCM</translation>
+    </message>
+    <message>
+        <source>its data comes before its format</source>
+        <translation>ihre Daten stehen vor ihrem Format</translation>
+    </message>
+    <message>
+        <source>its data chunk says %1 bytes but %2 follow</source>
+        <translation>ihr Daten-Chunk nennt %1 Bytes, es folgen aber %2</translation>
+    </message>
+    <message>
+        <source>its format chunk holds impossible values</source>
+        <translation>ihr Format-Chunk enthält unmögliche Werte</translation>
+    </message>
+    <message>
+        <source>it has no data chunk</source>
+        <translation>sie hat keinen Daten-Chunk</translation>
+    </message>
+</context>
+<context>
     <name>voxtrackd</name>
     <message>
         <source>voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on /v1/conversation; every session and message is journaled, then written to the database in batches; /healthz and /metrics are served on the same port.</source>

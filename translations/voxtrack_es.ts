@@ -4211,6 +4211,41 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
 </context>
 <context>
+    <name>voxtrack::wav</name>
+    <message>
+        <source>This is not a playable WAV file: %1.</source>
+        <translation>No es un archivo WAV reproducible: %1.</translation>
+    </message>
+    <message>
+        <source>it does not start with RIFF … WAVE</source>
+        <translation>no empieza por RIFF … WAVE</translation>
+    </message>
+    <message>
+        <source>its format chunk is cut short</source>
+        <translation>su bloque de formato está truncado</translation>
+    </message>
+    <message>
+        <source>its samples are not plain PCM</source>
+        <translation>sus muestras no son PCM simple</translation>
+    </message>
+    <message>
+        <source>its data comes before its format</source>
+        <translation>sus datos aparecen antes que su formato</translation>
+    </message>
+    <message>
+        <source>its data chunk says %1 bytes but %2 follow</source>
+        <translation>su bloque de datos indica %1 bytes pero siguen %2</translation>
+    </message>
+    <message>
+        <source>its format chunk holds impossible values</source>
+        <translation>su bloque de formato contiene valores imposibles</translation>
+    </message>
+    <message>
+        <source>it has no data chunk</source>
+        <translation>no tiene bloque de datos</translation>
+    </message>
+</context>
+<context>
     <name>voxtrackd</name>
     <message>
         <source>voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on /v1/conversation; every session and message is journaled, then written to the database in batches; /healthz and /metrics are served on the same port.</source>

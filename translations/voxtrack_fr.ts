@@ -4211,6 +4211,41 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
 </context>
 <context>
+    <name>voxtrack::wav</name>
+    <message>
+        <source>This is not a playable WAV file: %1.</source>
+        <translation>Ce n’est pas un fichier WAV lisible&#xa0;: %1.</translation>
+    </message>
+    <message>
+        <source>it does not start with RIFF … WAVE</source>
+        <translation>il ne commence pas par RIFF … WAVE</translation>
+    </message>
+    <message>
+        <source>its format chunk is cut short</source>
+        <translation>son bloc de format est tronqué</translation>
+    </message>
+    <message>
+        <source>its samples are not plain PCM</source>
+        <translation>ses échantillons ne sont pas du PCM simple</translation>
+    </message>
+    <message>
+        <source>its data comes before its format</source>
+        <translation>ses données précèdent son format</translation>
+    </message>
+    <message>
+        <source>its data chunk says %1 bytes but %2 follow</source>
+        <translation>son bloc de données annonce %1 octets mais %2 suivent</translation>
+    </message>
+    <message>
+        <source>its format chunk holds impossible values</source>
+        <translation>son bloc de format contient des valeurs impossibles</translation>
+    </message>
+    <message>
+        <source>it has no data chunk</source>
+        <translation>il n’a pas de bloc de données</translation>
+    </message>
+</context>
+<context>
     <name>voxtrackd</name>
     <message>
         <source>voxtrackd: the reference conversation-tracking server. Clients speak WebSocket protocol v1 on /v1/conversation; every session and message is journaled, then written to the database in batches; /healthz and /metrics are served on the same port.</source>
