@@ -120,17 +120,52 @@ QByteArray resample(QByteArrayView pcm, int fromRate, int toRate)
     return out;
 }
 
+namespace {
+
+Status rateError(int rate)
+{
+    return {QStringLiteral("speech.rate"),
+        tr("The speech rate %1 is out of range: use %2 to %3 words per minute.").arg(rate).arg(minRate).arg(maxRate)};
+}
+
+/// Makes voice espeak-ng's current voice. Call with engineLock() held, after initialize().
+Status selectVoice(const Voice& voice)
+{
+    const QByteArray name = voice.name.toUtf8();
+    // A voice file's name ("en-us") or, failing that, a language ("en-gb" is the voice "en")
+    bool found = !voice.name.isEmpty() && espeak_SetVoiceByName(name.constData()) == EE_OK;
+    if (!found && !voice.name.isEmpty()) {
+        espeak_VOICE wanted {};
+        wanted.languages = name.constData();
+        found = espeak_SetVoiceByProperties(&wanted) == EE_OK && languageMatches(name);
+    }
+    if (!found) {
+        return {QStringLiteral("speech.voice"),
+            tr("The voice \"%1\" is not known to espeak-ng: use one such as en-us, en-gb or de "
+               "(espeak-ng --voices lists them all).")
+                .arg(voice.name)};
+    }
+    return {};
+}
+
+} // namespace
+
+Status checkVoice(const Voice& voice)
+{
+    if (voice.rate < minRate || voice.rate > maxRate)
+        return rateError(voice.rate);
+    QMutexLocker locker(&engineLock());
+    if (const Status status = initialize(); !status.isNull())
+        return status;
+    return selectVoice(voice);
+}
+
 Expected<QByteArray> synthesize(const QString& text, const Voice& voice)
 {
     if (text.trimmed().isEmpty())
         return Error {QStringLiteral("speech.text"), tr("There is no text to speak: give a sentence to say.")};
-    if (voice.rate < minRate || voice.rate > maxRate) {
-        return Error {QStringLiteral("speech.rate"),
-            tr("The speech rate %1 is out of range: use %2 to %3 words per minute.")
-                .arg(voice.rate)
-                .arg(minRate)
-                .arg(maxRate)};
-    }
+    if (voice.rate < minRate || voice.rate > maxRate)
+        return rateError(voice.rate);
     std::vector<qint16> samples;
     int engineSampleRate = 0;
     {
@@ -139,20 +174,8 @@ Expected<QByteArray> synthesize(const QString& text, const Voice& voice)
             return status;
         engineSampleRate = engineRate;
         espeak_SetSynthCallback(&collect);
-        const QByteArray name = voice.name.toUtf8();
-        // A voice file's name ("en-us") or, failing that, a language ("en-gb" is the voice "en")
-        bool found = !voice.name.isEmpty() && espeak_SetVoiceByName(name.constData()) == EE_OK;
-        if (!found && !voice.name.isEmpty()) {
-            espeak_VOICE wanted {};
-            wanted.languages = name.constData();
-            found = espeak_SetVoiceByProperties(&wanted) == EE_OK && languageMatches(name);
-        }
-        if (!found) {
-            return Error {QStringLiteral("speech.voice"),
-                tr("The voice \"%1\" is not known to espeak-ng: use one such as en-us, en-gb or de "
-                   "(espeak-ng --voices lists them all).")
-                    .arg(voice.name)};
-        }
+        if (const Status status = selectVoice(voice); !status.isNull())
+            return status;
         espeak_SetParameter(espeakRATE, voice.rate, 0);
         const QByteArray utf8 = text.toUtf8();
         const espeak_ERROR result = espeak_Synth(

@@ -36,6 +36,10 @@ struct Voice {
 /// speech.init (espeak-ng could not start or failed to speak).
 [[nodiscard]] Expected<QByteArray> synthesize(const QString& text, const Voice& voice = {});
 
+/// Whether synthesize() would accept voice, without speaking: speech.rate, speech.voice or
+/// speech.init as synthesize() reports them, or a null Status.
+[[nodiscard]] Status checkVoice(const Voice& voice);
+
 /// The voices espeak-ng knows (their identifiers, such as "en-us" or "gmw/en-us"), sorted.
 [[nodiscard]] Expected<QStringList> voices();
 

@@ -91,6 +91,10 @@ private Q_SLOTS:
         QVERIFY(!tooFast);
         QCOMPARE(tooFast.error().code, QStringLiteral("speech.rate"));
 
+        QCOMPARE(speech::checkVoice({QStringLiteral("xx-nowhere"), 175}).code, QStringLiteral("speech.voice"));
+        QCOMPARE(speech::checkVoice({QStringLiteral("en-us"), 79}).code, QStringLiteral("speech.rate"));
+        QVERIFY(speech::checkVoice({QStringLiteral("en-gb"), 450}).isNull());
+
         // a failed voice leaves the engine usable
         QVERIFY(speech::synthesize(QStringLiteral("Hello")));
     }
