@@ -43,7 +43,8 @@ int drive(const QStringList& arguments)
         tr("Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: "
            "from one session to thousands at once, with think times, expectations on each reply and captured "
            "values. With --verify, each finished session is compared with the database: the session row and every "
-           "message, role, content and duration. Thresholds in the scenario decide the exit code: 0 every threshold "
+           "message, role, content and duration, and the stored audio of every spoken turn. Thresholds in the scenario "
+           "decide the exit code: 0 every threshold "
            "holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run "
            "gracefully and still writes the report; a second Ctrl+C aborts the open connections."));
     parser.addPositionalArgument(QStringLiteral("scenario"), tr("The scenario file (JSON)."));
@@ -75,6 +76,10 @@ int drive(const QStringList& arguments)
             tr("Seconds duration_seconds may differ from the duration the client saw (default 1)."), tr("seconds")},
         {QStringLiteral("no-persisted"),
             tr("Do not ask the server for message.persisted frames (no persisted latency without --verify).")},
+        {QStringLiteral("pacing"),
+            tr("How spoken turns send their audio: realtime (one 20 ms frame every 20 ms) or fast (all at once), "
+               "instead of the scenario's \"audio\".\"pacing\"."),
+            tr("mode")},
         {QStringLiteral("seed"), tr("Seed for the random think times, to repeat a run exactly."), tr("n")},
         {QStringLiteral("no-progress"), tr("No progress line, even on a terminal.")},
         jsonOption(),
@@ -100,6 +105,18 @@ int drive(const QStringList& arguments)
     if (!concurrency)
         return fail(concurrency.error(), json);
     scenario->concurrency = int(std::min<qint64>(*concurrency, scenario->sessions));
+    if (parser.isSet(QStringLiteral("pacing"))) {
+        const QString pacing = parser.value(QStringLiteral("pacing"));
+        if (pacing == u"realtime") {
+            scenario->audio.pacing = client::Pacing::RealTime;
+        } else if (pacing == u"fast") {
+            scenario->audio.pacing = client::Pacing::Fast;
+        } else {
+            return fail(
+                {QStringLiteral("usage"), tr("--pacing expects realtime or fast, not \"%1\": see --help.").arg(pacing)},
+                json);
+        }
+    }
     const auto threads = wholeNumber(parser, QStringLiteral("threads"), 1, 256, 0);
     const auto replyTimeout = wholeNumber(parser, QStringLiteral("reply-timeout"), 1, client::Scenario::maxMs, 10'000);
     const auto settle = wholeNumber(parser, QStringLiteral("settle"), 0, client::Scenario::maxMs, 5'000);

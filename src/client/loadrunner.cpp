@@ -105,6 +105,17 @@ void SessionWorker::takeReplies(LatencyHistogram& into)
     m_window.replies.clear();
 }
 
+Expected<QByteArray> SessionWorker::speech(const QString& text, const speech::Voice& voice)
+{
+    const QString key = voice.name + u'/' + QString::number(voice.rate) + u'/' + text;
+    if (const auto it = m_speech.constFind(key); it != m_speech.cend())
+        return *it;
+    auto pcm = speech::synthesize(text, voice);
+    if (pcm)
+        m_speech.insert(key, *pcm);
+    return pcm;
+}
+
 int SessionWorker::think(const ThinkTime& time)
 {
     if (time.isFixed())
@@ -195,11 +206,27 @@ void SessionDriver::sendTurn()
 {
     const Turn& current = turn();
     const QString text = Scenario::substitute(current.say, m_captured, m_n, m_client->userId());
-    m_pendingId = m_client->say(text, current.role, current.metadata);
+    qint64 audioMs = 0;
+    if (current.voice) {
+        const auto pcm = m_worker->speech(text, current.speaker);
+        if (pcm) {
+            const Pacing pacing = m_worker->scenario().audio.pacing;
+            m_pendingId = m_client->speak(text, *pcm, pacing);
+            if (pacing == Pacing::RealTime)
+                audioMs = qint64(speech::durationSeconds(pcm->size()) * 1000);
+        } else {
+            // The voice was checked at load, so this is rare: the turn is said as text instead.
+            m_pendingId = m_client->say(text, current.role, current.metadata);
+            turnError(pcm.error().code, pcm.error().message);
+        }
+    } else {
+        m_pendingId = m_client->say(text, current.role, current.metadata);
+    }
     m_stepOf.insert(m_pendingId, ++m_step);
     m_worker->sent().fetch_add(1, std::memory_order_relaxed);
     m_state = State::Waiting;
-    m_timer.start(m_worker->options().replyTimeoutMs);
+    // In real time the audio takes its own duration to send before the reply can come.
+    m_timer.start(int(m_worker->options().replyTimeoutMs + audioMs));
 }
 
 void SessionDriver::turnDone()

@@ -119,6 +119,9 @@ public:
     void done(SessionDriver* driver, SessionOutcome outcome);
     /// A think time drawn from this thread's generator.
     [[nodiscard]] int think(const ThinkTime& time);
+    /// The speech of text in voice (16 kHz mono s16le), synthesized once per text and voice in
+    /// this thread for the whole run.
+    [[nodiscard]] Expected<QByteArray> speech(const QString& text, const speech::Voice& voice);
 
     [[nodiscard]] const Scenario& scenario() const { return m_scenario; }
     [[nodiscard]] const RunOptions& options() const { return m_options; }
@@ -140,6 +143,7 @@ private:
     ReplyWindow m_window;
     QSet<SessionDriver*> m_drivers;
     bool m_stopping = false;
+    QHash<QString, QByteArray> m_speech; ///< speech() by voice, rate and text
 };
 
 /// Verification on a thread with its own database connection. A session with findings is

@@ -14,6 +14,7 @@
 #include <QStringList>
 #include <QUuid>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <utility>
@@ -379,6 +380,106 @@ struct Reader : json::DocumentReader {
         return result;
     }
 
+    /// The defaults of spoken turns, read before the turns.
+    AudioSettings audio;
+
+    /// A voice name that espeak-ng knows, at path.
+    std::optional<QString> voiceName(const QJsonValue& value, const QString& path)
+    {
+        const auto name = string(value, path, true, true);
+        if (!name)
+            return std::nullopt;
+        const Status status = speech::checkVoice({*name, speech::defaultRate});
+        if (status.code == u"speech.voice") {
+            fail(QCoreApplication::translate("voxtrack::client::Scenario",
+                "%1: espeak-ng has no voice \"%2\": use one such as en-us, en-gb or de (espeak-ng --voices lists "
+                "them all).")
+                     .arg(path, *name));
+            return std::nullopt;
+        }
+        if (!status.isNull()) {
+            fail(path + QStringLiteral(": ") + status.message);
+            return std::nullopt;
+        }
+        return name;
+    }
+
+    std::optional<int> speechRate(const QJsonValue& value, const QString& path, int absent)
+    {
+        return whole(value, path, speech::minRate, speech::maxRate, absent,
+            QCoreApplication::translate(
+                "voxtrack::client::Scenario", "a whole number of words per minute from %1 to %2"));
+    }
+
+    /// "voice": absent or false (text), true (spoken with the defaults) or {"name", "rate"}.
+    bool spokenTurn(const QJsonValue& value, const QString& path, Turn& turn)
+    {
+        turn.speaker = audio.voice;
+        if (isAbsent(value) || value.isBool()) {
+            turn.voice = value.toBool(false);
+            return true;
+        }
+        if (!value.isObject()) {
+            failType(path,
+                QCoreApplication::translate(
+                    "voxtrack::client::Scenario", "true, false or an object with \"name\" and \"rate\""),
+                value);
+            return false;
+        }
+        const QJsonObject object = value.toObject();
+        if (!checkKeys(object, path, {QStringLiteral("name"), QStringLiteral("rate")}))
+            return false;
+        const QJsonValue name = object.value(QStringLiteral("name"));
+        if (!isAbsent(name)) {
+            const auto parsed = voiceName(name, path + QStringLiteral(".name"));
+            if (!parsed)
+                return false;
+            turn.speaker.name = *parsed;
+        }
+        const auto rate
+            = speechRate(object.value(QStringLiteral("rate")), path + QStringLiteral(".rate"), audio.voice.rate);
+        if (!rate)
+            return false;
+        turn.speaker.rate = *rate;
+        turn.voice = true;
+        return true;
+    }
+
+    /// The scenario's "audio": {"pacing", "voice", "rate"}.
+    bool audioSettings(const QJsonValue& value)
+    {
+        const QString path = QStringLiteral("audio");
+        const auto object = jsonObject(value, path);
+        if (!object
+            || !checkKeys(*object, path, {QStringLiteral("pacing"), QStringLiteral("voice"), QStringLiteral("rate")}))
+            return false;
+        const QJsonValue pacing = object->value(QStringLiteral("pacing"));
+        if (!isAbsent(pacing)) {
+            if (pacing == QJsonValue(QStringLiteral("realtime"))) {
+                audio.pacing = Pacing::RealTime;
+            } else if (pacing == QJsonValue(QStringLiteral("fast"))) {
+                audio.pacing = Pacing::Fast;
+            } else {
+                failType(path + QStringLiteral(".pacing"),
+                    QCoreApplication::translate("voxtrack::client::Scenario", "\"realtime\" or \"fast\""), pacing);
+                return false;
+            }
+        }
+        const QJsonValue voice = object->value(QStringLiteral("voice"));
+        if (!isAbsent(voice)) {
+            const auto name = voiceName(voice, path + QStringLiteral(".voice"));
+            if (!name)
+                return false;
+            audio.voice.name = *name;
+        }
+        const auto rate
+            = speechRate(object->value(QStringLiteral("rate")), path + QStringLiteral(".rate"), speech::defaultRate);
+        if (!rate)
+            return false;
+        audio.voice.rate = *rate;
+        return true;
+    }
+
     std::optional<Turn> turn(
         const QJsonValue& value, const QString& path, const QSet<QString>& captured, const QSet<QString>& capturedLater)
     {
@@ -422,10 +523,8 @@ struct Reader : json::DocumentReader {
             return std::nullopt;
         result.say = *say;
 
-        const auto voice = boolean(object.value(QStringLiteral("voice")), path + QStringLiteral(".voice"));
-        if (!voice)
+        if (!spokenTurn(object.value(QStringLiteral("voice")), path + QStringLiteral(".voice"), result))
             return std::nullopt;
-        result.voice = *voice;
 
         const QJsonValue role = object.value(QStringLiteral("role"));
         if (!isAbsent(role)) {
@@ -468,6 +567,20 @@ struct Reader : json::DocumentReader {
         if (!metadata)
             return std::nullopt;
         result.metadata = *metadata;
+        if (result.voice && result.role != Role::User) {
+            fail(QCoreApplication::translate("voxtrack::client::Scenario",
+                "%1: only user turns can be spoken, and this turn's role is \"%2\": remove \"voice\", or make "
+                "the turn a user turn.")
+                     .arg(path + QStringLiteral(".voice"), roleName(result.role)));
+            return std::nullopt;
+        }
+        if (result.voice && !result.metadata.isEmpty()) {
+            fail(QCoreApplication::translate("voxtrack::client::Scenario",
+                "%1: a spoken turn carries no metadata (audio.end has none): remove \"metadata\" or "
+                "\"voice\".")
+                     .arg(path + QStringLiteral(".metadata")));
+            return std::nullopt;
+        }
 
         const auto repeat
             = whole(object.value(QStringLiteral("repeat")), path + QStringLiteral(".repeat"), 1, Scenario::maxRepeat, 1,
@@ -567,7 +680,7 @@ Expected<Scenario> Scenario::fromJson(QByteArrayView json)
     const QStringList keys {QStringLiteral("version"), QStringLiteral("name"), QStringLiteral("description"),
         QStringLiteral("sessions"), QStringLiteral("concurrency"), QStringLiteral("arrival"),
         QStringLiteral("time_cap_seconds"), QStringLiteral("user_id"), QStringLiteral("session_metadata"),
-        QStringLiteral("turns"), QStringLiteral("thresholds")};
+        QStringLiteral("audio"), QStringLiteral("turns"), QStringLiteral("thresholds")};
     if (!reader.checkKeys(root, QString(), keys))
         return reader.error;
 
@@ -638,6 +751,10 @@ Expected<Scenario> Scenario::fromJson(QByteArrayView json)
     if (!metadata || !reader.metadataPlaceholders(*metadata, QStringLiteral("session_metadata")))
         return reader.error;
     result.sessionMetadata = *metadata;
+
+    if (!reader.audioSettings(root.value(QStringLiteral("audio"))))
+        return reader.error;
+    result.audio = reader.audio;
 
     const QJsonValue turns = root.value(QStringLiteral("turns"));
     const QString turnsExpectation
@@ -745,6 +862,11 @@ int Scenario::messagesPerSession() const
     for (const Turn& turn : turns)
         total += turn.repeat;
     return total;
+}
+
+bool Scenario::hasVoice() const
+{
+    return std::any_of(turns.cbegin(), turns.cend(), [](const Turn& turn) { return turn.voice; });
 }
 
 } // namespace voxtrack::client

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "speech/synthesizer.h"
+
+#include "client/voiceclient.h"
 #include "core/error.h"
 #include "core/role.h"
 
@@ -42,7 +45,8 @@ struct Capture {
 /// One message of the synthetic conversation.
 struct Turn {
     QString say; ///< the text, with placeholders still in it (see Scenario::substitute())
-    bool voice = false; ///< reserved: said as audio (the voice issue)
+    bool voice = false; ///< spoken: synthesized with speaker and sent as audio (VoiceClient::speak())
+    speech::Voice speaker; ///< the voice and rate of a spoken turn (the scenario's "audio" defaults filled in)
     Role role = Role::User;
     ThinkTime think;
     std::optional<Expectation> expect; ///< only on user turns
@@ -59,6 +63,12 @@ struct Thresholds {
     std::optional<double> minPersistedRatio; ///< 0..1
 
     [[nodiscard]] bool isEmpty() const { return !p95ReplyMs && !p99ReplyMs && !maxErrorRate && !minPersistedRatio; }
+};
+
+/// How the spoken turns of a scenario sound and are sent ("audio" of the scenario).
+struct AudioSettings {
+    Pacing pacing = Pacing::RealTime;
+    speech::Voice voice; ///< the default of turns that say "voice": true
 };
 
 /// A scenario file of `voxtrack-cli drive` (docs/scenarios.md): plain data and its reader.
@@ -83,6 +93,7 @@ struct Scenario {
     int timeCapSeconds = 0; ///< 0: none; else no session starts after it and the run ends at it
     QString userIdPattern = QStringLiteral("user-{n}"); ///< {n}: session number from 1; {uuid}
     QJsonObject sessionMetadata; ///< string values may use {n}
+    AudioSettings audio;
     QList<Turn> turns; ///< at least one
     Thresholds thresholds;
 
@@ -98,6 +109,8 @@ struct Scenario {
 
     /// The total number of messages one session says, repeats counted.
     [[nodiscard]] int messagesPerSession() const;
+    /// True when any turn is spoken.
+    [[nodiscard]] bool hasVoice() const;
 
     /// Reads a scenario already in memory. Errors have code "scenario.invalid" and sentences
     /// that start with the JSON path of the mistake ("turns[2].expect.within_ms: …").

@@ -3,11 +3,16 @@
 
 #include "client/voiceclient.h"
 #include "core/protocol.h"
+#include "core/wav.h"
 #include "store/connection.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QHash>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
 #include <QSet>
 #include <QSqlQuery>
 
@@ -93,8 +98,8 @@ ExpectedSession expectedFrom(const VoiceClient& client, const QJsonObject& sessi
     for (const Exchange& exchange : client.exchanges()) {
         if (exchange.ackUs < 0 || exchange.seq <= 0)
             continue; // never acknowledged: the server owes nothing
-        session.messages.append(
-            {exchange.seq, exchange.messageId, exchange.role, exchange.text, QString(), exchange.metadata});
+        session.messages.append({exchange.seq, exchange.messageId, exchange.role, exchange.text, QString(),
+            exchange.metadata, exchange.spoken, exchange.audioSeconds()});
     }
     for (const protocol::AgentMessage& reply : client.agentMessages()) {
         QJsonObject metadata;
@@ -106,6 +111,80 @@ ExpectedSession expectedFrom(const VoiceClient& client, const QJsonObject& sessi
     std::stable_sort(session.messages.begin(), session.messages.end(),
         [](const ExpectedMessage& a, const ExpectedMessage& b) { return a.seq < b.seq; });
     return session;
+}
+
+QList<Finding> checkAudio(const QString& sessionId, const QString& messageId, const QString& audioUrl,
+    double expectedSeconds, const VerifyOptions& options)
+{
+    QList<Finding> findings;
+    auto add = [&](const QString& check, const QString& wanted, const QString& actual, const QString& message) {
+        findings.append({check, sessionId, QStringLiteral("audio_url"), wanted, actual, message});
+    };
+    if (audioUrl.isEmpty()) {
+        add(QStringLiteral("audio.url_missing"), tr("set"), QString(),
+            tr("The message %1 was sent as voice, but its audio_url is NULL: the server did not store the audio.")
+                .arg(messageId));
+        return findings;
+    }
+    const QUrl url(audioUrl);
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https")) {
+        add(QStringLiteral("audio.fetch"), tr("an http URL"), audioUrl,
+            tr("The audio_url of the message %1 is not an http URL (%2): the server must store where it serves the "
+               "audio.")
+                .arg(messageId, audioUrl));
+        return findings;
+    }
+
+    QNetworkAccessManager network;
+    QNetworkRequest request(url);
+    request.setTransferTimeout(options.audioTimeoutMs);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    QNetworkReply* reply = network.get(request);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    if (!reply->isFinished())
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    const QString errorString = reply->errorString();
+    delete reply;
+
+    if (status != 200) {
+        const QString reason = status > 0 ? QStringLiteral("HTTP %1").arg(status) : errorString;
+        add(QStringLiteral("audio.fetch"), QStringLiteral("200"), status > 0 ? QString::number(status) : errorString,
+            tr("Fetching the audio of the message %1 from %2 failed (%3): check that the server serves the audio it "
+               "stored.")
+                .arg(messageId, audioUrl, reason));
+        return findings;
+    }
+    const auto format = wav::parse(body);
+    if (!format) {
+        add(QStringLiteral("audio.invalid"), tr("a WAV file"),
+            QCoreApplication::translate("voxtrack::client::Verifier", "%n byte(s)", nullptr, int(body.size())),
+            tr("The audio of the message %1 is not a valid WAV file: %2").arg(messageId, format.error().message));
+        return findings;
+    }
+    if (format->sampleRate != 16000 || format->channels != 1 || format->bitsPerSample != 16) {
+        add(QStringLiteral("audio.invalid"), tr("16000 Hz, 1 channel, 16 bits"),
+            tr("%1 Hz, %2 channel(s), %3 bits")
+                .arg(format->sampleRate)
+                .arg(format->channels)
+                .arg(format->bitsPerSample),
+            tr("The audio of the message %1 is %2 Hz, %3 channel(s), %4 bits, but 16000 Hz mono 16-bit audio was "
+               "sent: the server must store the PCM as it arrived.")
+                .arg(messageId)
+                .arg(format->sampleRate)
+                .arg(format->channels)
+                .arg(format->bitsPerSample));
+        return findings;
+    }
+    const double stored = format->durationSeconds();
+    if (std::abs(stored - expectedSeconds) > options.audioToleranceSeconds) {
+        add(QStringLiteral("audio.duration"), seconds(expectedSeconds), seconds(stored),
+            tr("The audio of the message %1 lasts %2 s, but %3 s were sent: audio was lost or added on the way.")
+                .arg(messageId, seconds(stored), seconds(expectedSeconds)));
+    }
+    return findings;
 }
 
 Verifier::Verifier(store::Connection& connection, VerifyOptions options)
@@ -289,7 +368,9 @@ Expected<QList<Finding>> Verifier::verify(const ExpectedSession& expected) const
             add(QStringLiteral("message.metadata"), QStringLiteral("metadata"), compact(message.metadata),
                 compact(row.metadata), tr("The metadata of the message %1 is not what was exchanged.").arg(id));
         }
-        if (row.audioUrl != message.audioUrl) {
+        if (message.spoken) {
+            findings.append(checkAudio(expected.sessionId, id, row.audioUrl, message.audioSeconds, m_options));
+        } else if (row.audioUrl != message.audioUrl) {
             add(QStringLiteral("message.audio_url"), QStringLiteral("audio_url"), message.audioUrl, row.audioUrl,
                 tr("The audio_url of the message %1 is not what was exchanged.").arg(id));
         }

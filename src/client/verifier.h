@@ -30,6 +30,8 @@ struct ExpectedMessage {
     /// Compared as an object. For an agent reply only these keys are compared (the server adds
     /// others, such as reply_latency_ms); for any other message the object must be equal.
     QJsonObject metadata;
+    bool spoken = false; ///< sent as audio: audio_url must serve a WAV of audioSeconds (audioUrl is not compared)
+    double audioSeconds = 0; ///< the duration of the PCM sent
 };
 
 /// One conversation as the database should hold it.
@@ -54,14 +56,25 @@ struct ExpectedSession {
 
 struct VerifyOptions {
     double durationToleranceSeconds = 1.0;
+    double audioToleranceSeconds = 0.020; ///< a stored utterance's duration against the PCM sent
+    int audioTimeoutMs = 10000; ///< for fetching one audio_url
 };
+
+/// Checks the stored audio of a message sent as voice: audio_url is set (audio.url_missing),
+/// answers 200 (audio.fetch), holds a 16 kHz mono 16-bit WAV file (audio.invalid) as long as the
+/// PCM sent within options.audioToleranceSeconds (audio.duration). Fetches with its own
+/// QNetworkAccessManager and a local event loop, so it blocks the calling thread (any thread)
+/// for at most options.audioTimeoutMs; events of that thread are processed meanwhile.
+[[nodiscard]] QList<Finding> checkAudio(const QString& sessionId, const QString& messageId, const QString& audioUrl,
+    double expectedSeconds, const VerifyOptions& options = {});
 
 /// Compares the rows of one session in conversation_sessions / conversation_messages with
 /// what a client exchanged. Each difference is a Finding with a stable check id:
 /// session.missing, session.user_id, session.metadata, session.not_ended, session.still_active,
 /// session.duration, session.message_count, session.end_reason, message.missing, message.role,
 /// message.content, message.metadata, message.audio_url, message.seq, message.unexpected,
-/// message.duplicate. Use it in the thread that opened the connection.
+/// message.duplicate, and for messages sent as voice those of checkAudio(). Use it in the thread
+/// that opened the connection.
 class Verifier {
 public:
     explicit Verifier(store::Connection& connection, VerifyOptions options = {});

@@ -13,6 +13,9 @@ VoiceClient::VoiceClient(ClientOptions options, QObject* parent)
     , m_options(std::move(options))
 {
     connect(&m_socket, &QWebSocket::textMessageReceived, this, &VoiceClient::onText);
+    m_frameTimer.setTimerType(Qt::PreciseTimer);
+    m_frameTimer.setInterval(audioFrameMs / 2);
+    connect(&m_frameTimer, &QTimer::timeout, this, [this] { sendFrames(false); });
     // A refused connection may report disconnected() or error() first: the first one tells.
     auto finish = [this] {
         if (m_closed)
@@ -49,6 +52,7 @@ VoiceClient::VoiceClient(ClientOptions options, QObject* parent)
 
 VoiceClient::~VoiceClient()
 {
+    m_frameTimer.stop();
     m_socket.disconnect(this);
     m_socket.abort();
 }
@@ -74,6 +78,11 @@ void VoiceClient::open()
     m_socket.open(request);
 }
 
+double Exchange::audioSeconds() const
+{
+    return double(audioBytes / 2) / audioSampleRate;
+}
+
 QString VoiceClient::say(const QString& text, Role role, const QJsonObject& metadata)
 {
     Exchange exchange;
@@ -82,11 +91,82 @@ QString VoiceClient::say(const QString& text, Role role, const QJsonObject& meta
     exchange.role = role;
     exchange.metadata = metadata;
     exchange.sentAtUs = now();
-    protocol::UserMessage frame {exchange.id, text, metadata, role};
     m_index.insert(exchange.id, m_exchanges.size());
     m_exchanges.append(exchange);
-    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(protocol::ClientFrame(frame))));
+    m_outgoing.enqueue({exchange.id, {}, Pacing::Fast, false});
+    sendNext();
     return exchange.id;
+}
+
+QString VoiceClient::speak(const QString& transcript, const QByteArray& pcm16k, Pacing pacing)
+{
+    Exchange exchange;
+    exchange.id = QStringLiteral("m%1").arg(++m_nextId);
+    exchange.text = transcript;
+    exchange.role = Role::User;
+    exchange.spoken = true;
+    exchange.audioBytes = pcm16k.size();
+    exchange.sentAtUs = now();
+    m_index.insert(exchange.id, m_exchanges.size());
+    m_exchanges.append(exchange);
+    m_outgoing.enqueue({exchange.id, pcm16k, pacing, true});
+    sendNext();
+    return exchange.id;
+}
+
+void VoiceClient::sendNext()
+{
+    while (!m_speaking && !m_outgoing.isEmpty()) {
+        Outgoing next = m_outgoing.dequeue();
+        Exchange& exchange = m_exchanges[m_index.value(next.id)];
+        if (!next.spoken) {
+            exchange.sentAtUs = now();
+            sendText(next.id);
+            continue;
+        }
+        exchange.audioStartUs = now();
+        const protocol::AudioStart start {next.id, QString(protocol::pcmS16le), audioSampleRate};
+        m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(protocol::ClientFrame(start))));
+        m_speaking = std::move(next);
+        m_speakingOffset = 0;
+        m_speakingClock.start();
+        if (m_speaking->pacing == Pacing::RealTime && !m_speaking->pcm.isEmpty()) {
+            m_frameTimer.start();
+            return;
+        }
+        sendFrames(true);
+    }
+}
+
+void VoiceClient::sendText(const QString& id)
+{
+    const Exchange& exchange = m_exchanges.at(m_index.value(id));
+    const protocol::UserMessage frame {exchange.id, exchange.text, exchange.metadata, exchange.role};
+    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(protocol::ClientFrame(frame))));
+}
+
+void VoiceClient::sendFrames(bool all)
+{
+    if (!m_speaking)
+        return;
+    const QByteArray& pcm = m_speaking->pcm;
+    // In real time, frame k (from 0) is complete, and sent, (k + 1) × 20 ms after audio.start.
+    const qint64 due = all ? pcm.size() : m_speakingClock.elapsed() / audioFrameMs * audioFrameBytes;
+    while (m_speakingOffset < pcm.size() && m_speakingOffset < due) {
+        m_socket.sendBinaryMessage(pcm.mid(m_speakingOffset, audioFrameBytes));
+        m_speakingOffset += audioFrameBytes;
+    }
+    if (m_speakingOffset < pcm.size())
+        return;
+    m_frameTimer.stop();
+    const QString id = m_speaking->id;
+    m_speaking.reset();
+    Exchange& exchange = m_exchanges[m_index.value(id)];
+    exchange.sentAtUs = now();
+    const protocol::AudioEnd end {id, exchange.text};
+    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(protocol::ClientFrame(end))));
+    Q_EMIT spoken(id);
+    sendNext();
 }
 
 void VoiceClient::end()
@@ -96,6 +176,7 @@ void VoiceClient::end()
 
 void VoiceClient::abort()
 {
+    m_frameTimer.stop();
     m_socket.abort();
 }
 

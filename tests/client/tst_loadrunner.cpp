@@ -3,6 +3,7 @@
 #include "support/testdatabase.h"
 #include "support/testserver.h"
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -406,6 +407,37 @@ private Q_SLOTS:
         QVERIFY2(report.sessionsFailed == 0, qPrintable(report.toText()));
         QCOMPARE(report.sessionsCompleted, 3);
         QVERIFY2(report.findings.isEmpty(), qPrintable(findingsText(report)));
+    }
+
+    void theVoiceScenarioSpeaks()
+    {
+        // voice.json's spoken turns, synthesized and sent in real time, are understood through
+        // their transcripts: every expectation holds and the transcripts are stored.
+        startServer();
+        auto voice = Scenario::load(QStringLiteral(":/voxtrack/scenarios/voice.json"));
+        QVERIFY2(voice.hasValue(), qPrintable(voice.errorText()));
+        QCOMPARE(voice->audio.pacing, Pacing::RealTime);
+        voice->sessions = 2;
+        voice->concurrency = 2;
+        for (Turn& turn : voice->turns)
+            turn.think = {};
+        LoadRunner runner(*voice, options(false));
+        QElapsedTimer clock;
+        clock.start();
+        run(runner);
+        const RunReport& report = runner.report();
+        QVERIFY2(report.sessionsFailed == 0, qPrintable(report.toText()));
+        QCOMPARE(report.sessionsCompleted, 2);
+        QCOMPARE(report.messagesAcked, 6);
+        QCOMPARE(report.reply.count(), 6);
+        // three sentences of more than a second each, sent in real time
+        QVERIFY2(clock.elapsed() > 3000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM conversation_messages "
+                                      "WHERE content = 'What is the price of Tesla?' AND role = 'user'")),
+            2);
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM conversation_messages "
+                                      "WHERE content = 'The latest price for Apple is $189.25.' AND role = 'agent'")),
+            2);
     }
 
     void anUnreachableServerCannotRun()

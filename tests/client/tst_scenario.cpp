@@ -287,14 +287,13 @@ private Q_SLOTS:
     void turnFields()
     {
         const Scenario scenario
-            = parsed(withTurns("[{'say': 'a', 'voice': true, 'metadata': {'k': [1, 2]}, 'repeat': 4,"
+            = parsed(withTurns("[{'say': 'a', 'voice': true, 'repeat': 4,"
                                "  'expect': {'role': 'system', 'contains': 'Tesla', 'within_ms': 1}},"
                                " {'say': 'b', 'role': 'system'}, {'say': 'c', 'role': 'agent'}]"));
         QCOMPARE(scenario.turns.size(), 3);
         const Turn& first = scenario.turns.at(0);
         QVERIFY(first.voice);
         QCOMPARE(first.repeat, 4);
-        QCOMPARE(first.metadata.value(QStringLiteral("k")).toArray().size(), 2);
         QCOMPARE(first.expect->role, Role::System);
         QCOMPARE(first.expect->contains, QStringLiteral("Tesla"));
         QVERIFY(first.expect->regex.pattern().isEmpty());
@@ -302,6 +301,44 @@ private Q_SLOTS:
         QCOMPARE(scenario.turns.at(1).role, Role::System);
         QCOMPARE(scenario.turns.at(2).role, Role::Agent);
         QCOMPARE(scenario.messagesPerSession(), 6);
+    }
+
+    void voiceFields()
+    {
+        // the defaults: text turns, real-time pacing, en-us at 175 words per minute
+        const Scenario plain = parsed(withTurns("[{'say': 'a'}]"));
+        QVERIFY(!plain.hasVoice());
+        QCOMPARE(plain.audio.pacing, Pacing::RealTime);
+        QCOMPARE(plain.audio.voice, (speech::Voice {QStringLiteral("en-us"), 175}));
+
+        const Scenario scenario = parsed(withTurns("[{'say': 'a', 'voice': true}, {'say': 'b', 'voice': false},"
+                                                   " {'say': 'c', 'voice': {'name': 'de'}},"
+                                                   " {'say': 'd', 'voice': {'rate': 300}},"
+                                                   " {'say': 'e', 'voice': {'name': 'en-gb', 'rate': 120}}]",
+            ", 'audio': {'pacing': 'fast', 'voice': 'en-gb', 'rate': 200}"));
+        QVERIFY(scenario.hasVoice());
+        QCOMPARE(scenario.audio.pacing, Pacing::Fast);
+        QCOMPARE(scenario.audio.voice, (speech::Voice {QStringLiteral("en-gb"), 200}));
+        QCOMPARE(scenario.turns.size(), 5);
+        QVERIFY(scenario.turns.at(0).voice);
+        QCOMPARE(scenario.turns.at(0).speaker, (speech::Voice {QStringLiteral("en-gb"), 200}));
+        QVERIFY(!scenario.turns.at(1).voice);
+        QVERIFY(scenario.turns.at(2).voice);
+        QCOMPARE(scenario.turns.at(2).speaker, (speech::Voice {QStringLiteral("de"), 200}));
+        QCOMPARE(scenario.turns.at(3).speaker, (speech::Voice {QStringLiteral("en-gb"), 300}));
+        QCOMPARE(scenario.turns.at(4).speaker, (speech::Voice {QStringLiteral("en-gb"), 120}));
+    }
+
+    void voiceExample()
+    {
+        const auto scenario = Scenario::load(examplesDirectory() + QStringLiteral("/voice.json"));
+        QVERIFY2(scenario, qPrintable(scenario.errorText()));
+        QCOMPARE(scenario->name, QStringLiteral("voice"));
+        QCOMPARE(scenario->audio.pacing, Pacing::RealTime);
+        QCOMPARE(scenario->turns.size(), 3);
+        for (const Turn& turn : scenario->turns)
+            QVERIFY(turn.voice);
+        QCOMPARE(scenario->turns.at(1).speaker, (speech::Voice {QStringLiteral("en-gb"), 160}));
     }
 
     void regexesAreCaseInsensitive()
@@ -453,7 +490,35 @@ private Q_SLOTS:
         QTest::addRow("say empty") << withTurns("[{'say': ''}]") << QStringLiteral("turns[0].say:")
                                    << QStringLiteral("not an empty string");
         QTest::addRow("voice a string") << withTurn("'voice': 'yes'") << QStringLiteral("turns[0].voice:")
-                                        << QStringLiteral("true or false");
+                                        << QStringLiteral("true, false or an object");
+        QTest::addRow("voice unknown key")
+            << withTurn("'voice': {'nme': 'de'}") << QStringLiteral("turns[0].voice.nme:")
+            << QStringLiteral("use one of name, rate");
+        QTest::addRow("voice unknown name")
+            << withTurn("'voice': {'name': 'xx-nowhere'}") << QStringLiteral("turns[0].voice.name:")
+            << QStringLiteral("espeak-ng has no voice \"xx-nowhere\"");
+        QTest::addRow("voice empty name") << withTurn("'voice': {'name': ''}") << QStringLiteral("turns[0].voice.name:")
+                                          << QStringLiteral("not an empty string");
+        QTest::addRow("voice rate too slow") << withTurn("'voice': {'rate': 50}")
+                                             << QStringLiteral("turns[0].voice.rate:") << QStringLiteral("80 to 450");
+        QTest::addRow("voice rate a fraction") << withTurn("'voice': {'rate': 170.5}")
+                                               << QStringLiteral("turns[0].voice.rate:") << QStringLiteral("170.5");
+        QTest::addRow("voice on an agent turn")
+            << withTurn("'voice': true, 'role': 'agent'") << QStringLiteral("turns[0].voice:")
+            << QStringLiteral("only user turns can be spoken");
+        QTest::addRow("voice with metadata")
+            << withTurn("'voice': true, 'metadata': {'k': 1}") << QStringLiteral("turns[0].metadata:")
+            << QStringLiteral("a spoken turn carries no metadata");
+        QTest::addRow("audio an array") << withTop(", 'audio': []") << QStringLiteral("audio:")
+                                        << QStringLiteral("a JSON object, not an array");
+        QTest::addRow("audio unknown key") << withTop(", 'audio': {'speed': 2}") << QStringLiteral("audio.speed:")
+                                           << QStringLiteral("use one of pacing, voice, rate");
+        QTest::addRow("audio pacing") << withTop(", 'audio': {'pacing': 'slow'}") << QStringLiteral("audio.pacing:")
+                                      << QStringLiteral("\"realtime\" or \"fast\"");
+        QTest::addRow("audio voice unknown") << withTop(", 'audio': {'voice': 'klingon-xx'}")
+                                             << QStringLiteral("audio.voice:") << QStringLiteral("--voices");
+        QTest::addRow("audio rate too fast")
+            << withTop(", 'audio': {'rate': 451}") << QStringLiteral("audio.rate:") << QStringLiteral("not 451");
         QTest::addRow("role assistant") << withTurn("'role': 'assistant'") << QStringLiteral("turns[0].role:")
                                         << QStringLiteral("use \"agent\" for the agent's replies (allowed roles: "
                                                           "user, agent, system)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "client/verifier.h"
 #include "client/voiceclient.h"
+#include "core/wav.h"
 #include "server/agent.h"
 #include "server/conversationserver.h"
 #include "store/migrator.h"
@@ -9,6 +10,8 @@
 #include "tracker/conversationtracker.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -18,6 +21,70 @@ using namespace voxtrack;
 using namespace voxtrack::client;
 using voxtrack::test::TestDatabase;
 using voxtrack::test::TestServer;
+
+namespace {
+
+/// 16-bit mono PCM of silence lasting seconds at 16 kHz.
+QByteArray silence(double seconds)
+{
+    return QByteArray(qsizetype(seconds * 16000) * 2, '\0');
+}
+
+/// An HTTP/1.1 server on a free loopback port answering GETs from a table of paths; any other
+/// path gets a 404 with a JSON error, as voxtrackd answers.
+class AudioHttpServer : public QObject {
+public:
+    struct Answer {
+        int status = 200;
+        QByteArray contentType = "audio/wav";
+        QByteArray body;
+    };
+
+    AudioHttpServer()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
+                socket->setParent(this);
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
+            }
+        });
+    }
+
+    [[nodiscard]] QString url(const QString& path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path);
+    }
+
+    QHash<QByteArray, Answer> answers;
+    int requests = 0;
+
+private:
+    void serve(QTcpSocket* socket)
+    {
+        QByteArray& request = m_requests[socket];
+        request += socket->readAll();
+        if (!request.contains("\r\n\r\n"))
+            return;
+        ++requests;
+        const QList<QByteArray> line = request.left(request.indexOf("\r\n")).split(' ');
+        const QByteArray path = line.size() > 1 ? line.at(1) : QByteArray();
+        const Answer answer = answers.value(
+            path, {404, "application/json", R"({"error":{"code":"audio.not_found","message":"No such audio."}})"});
+        QByteArray response = "HTTP/1.1 " + QByteArray::number(answer.status)
+            + (answer.status == 200 ? " OK" : " Not Found") + "\r\nContent-Type: " + answer.contentType
+            + "\r\nContent-Length: " + QByteArray::number(answer.body.size()) + "\r\nConnection: close\r\n\r\n"
+            + answer.body;
+        socket->write(response);
+        socket->disconnectFromHost();
+        m_requests.remove(socket);
+    }
+
+    QTcpServer m_server;
+    QHash<QTcpSocket*, QByteArray> m_requests;
+};
+
+} // namespace
 
 class TestVerifier : public QObject {
     Q_OBJECT
@@ -107,6 +174,7 @@ private Q_SLOTS:
         m_client.reset();
         m_server.reset();
         m_database.reset();
+        m_sessionMetadata = {};
     }
 
     void aFaithfulConversationHasNoFindings()
@@ -232,6 +300,115 @@ private Q_SLOTS:
         QTest::addRow("still-active") << QStringLiteral(
             "UPDATE conversation_sessions SET is_active = (1 = 1) WHERE session_id = ?")
                                       << QStringList {QStringLiteral("session.still_active")};
+    }
+
+    /// checkAudio() on its own, against the local HTTP server.
+    void audioChecks()
+    {
+        AudioHttpServer http;
+        http.answers.insert("/a.wav", {200, "audio/wav", wav::file(16000, silence(0.5))});
+        http.answers.insert("/text.wav", {200, "audio/wav", "not a wav file at all, just text"});
+        http.answers.insert("/8k.wav", {200, "audio/wav", wav::file(8000, silence(0.5))});
+        const QString session = QStringLiteral("s-1");
+        const QString message = QStringLiteral("7d4f6a51-0000-5000-8000-000000000001");
+        auto checks = [&](const QString& url, double seconds) {
+            QStringList result;
+            for (const Finding& finding : checkAudio(session, message, url, seconds)) {
+                result << finding.check;
+                if (finding.sessionId != session || !finding.message.contains(message)
+                    || !finding.message.endsWith(u'.'))
+                    result << QStringLiteral("bad finding: ") + finding.message;
+            }
+            return result;
+        };
+        QCOMPARE(checks(http.url(QStringLiteral("/a.wav")), 0.5), QStringList());
+        QCOMPARE(checks(http.url(QStringLiteral("/a.wav")), 0.515), QStringList()); // within 20 ms
+        QCOMPARE(checks(http.url(QStringLiteral("/a.wav")), 0.53), QStringList {QStringLiteral("audio.duration")});
+        QCOMPARE(checks(QString(), 0.5), QStringList {QStringLiteral("audio.url_missing")});
+        QCOMPARE(checks(http.url(QStringLiteral("/gone.wav")), 0.5), QStringList {QStringLiteral("audio.fetch")});
+        QCOMPARE(checks(QStringLiteral("ftp://127.0.0.1/a.wav"), 0.5), QStringList {QStringLiteral("audio.fetch")});
+        QCOMPARE(checks(http.url(QStringLiteral("/text.wav")), 0.5), QStringList {QStringLiteral("audio.invalid")});
+        QCOMPARE(checks(http.url(QStringLiteral("/8k.wav")), 0.5), QStringList {QStringLiteral("audio.invalid")});
+
+        // the sentences say what was found
+        const QList<Finding> invalid = checkAudio(session, message, http.url(QStringLiteral("/text.wav")), 0.5);
+        QCOMPARE(invalid.size(), 1);
+        const auto parsed = wav::parse(QByteArray("not a wav file at all, just text"));
+        QVERIFY(!parsed);
+        QVERIFY2(invalid.first().message.endsWith(parsed.error().message), qPrintable(invalid.first().message));
+        const QList<Finding> missing = checkAudio(session, message, http.url(QStringLiteral("/gone.wav")), 0.5);
+        QVERIFY2(missing.first().message.contains(QStringLiteral("HTTP 404")), qPrintable(missing.first().message));
+        QCOMPARE(missing.first().actual, QStringLiteral("404"));
+        const QList<Finding> longer = checkAudio(session, message, http.url(QStringLiteral("/a.wav")), 0.6);
+        QCOMPARE(longer.first().expected, QStringLiteral("0.600"));
+        QCOMPARE(longer.first().actual, QStringLiteral("0.500"));
+
+        // nothing listening
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        QCOMPARE(checks(QStringLiteral("http://127.0.0.1:%1/a.wav").arg(port), 0.5),
+            QStringList {QStringLiteral("audio.fetch")});
+    }
+
+    void spokenMessagesAreVerified_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QStringList>("checks");
+        QTest::addRow("stored") << QStringLiteral("/ok.wav") << QStringList();
+        QTest::addRow("no audio_url") << QString() << QStringList {QStringLiteral("audio.url_missing")};
+        QTest::addRow("not served") << QStringLiteral("/gone.wav") << QStringList {QStringLiteral("audio.fetch")};
+        QTest::addRow("not a WAV") << QStringLiteral("/garbage.wav") << QStringList {QStringLiteral("audio.invalid")};
+        QTest::addRow("stereo") << QStringLiteral("/stereo.wav") << QStringList {QStringLiteral("audio.invalid")};
+        QTest::addRow("shorter") << QStringLiteral("/short.wav") << QStringList {QStringLiteral("audio.duration")};
+    }
+
+    /// A spoken message's row points at the local HTTP server; the verifier fetches it.
+    void spokenMessagesAreVerified()
+    {
+        QFETCH(QString, path);
+        QFETCH(QStringList, checks);
+        AudioHttpServer http;
+        http.answers.insert("/ok.wav", {200, "audio/wav", wav::file(16000, silence(0.75))});
+        http.answers.insert("/garbage.wav", {200, "audio/wav", QByteArray(300, 'x')});
+        QByteArray stereo = wav::file(16000, silence(0.75));
+        stereo[22] = 2; // the fmt chunk's channel count
+        http.answers.insert("/stereo.wav", {200, "audio/wav", stereo});
+        http.answers.insert("/short.wav", {200, "audio/wav", wav::file(16000, silence(0.7))});
+
+        startServer();
+        ClientOptions options;
+        options.url = m_server->url();
+        options.userId = QStringLiteral("speaker");
+        m_client = std::make_unique<VoiceClient>(options);
+        QSignalSpy ended(m_client.get(), &VoiceClient::sessionEnded);
+        m_client->open();
+        QTRY_VERIFY(!m_client->sessionId().isEmpty());
+        const QString id = m_client->speak(QStringLiteral("What's the price of Tesla?"), silence(0.75), Pacing::Fast);
+        QTRY_VERIFY(m_client->exchange(id)->replyUs >= 0);
+        m_client->end();
+        QTRY_COMPARE(ended.size(), 1);
+        QTRY_VERIFY(m_client->isClosed());
+        QVERIFY(m_server->waitForPersisted());
+
+        const ExpectedSession expected = expectedFrom(*m_client, m_sessionMetadata);
+        QCOMPARE(expected.messages.size(), 2);
+        QVERIFY(expected.messages.first().spoken);
+        QCOMPARE(expected.messages.first().audioSeconds, 0.75);
+        QVERIFY(!expected.messages.last().spoken);
+
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        const QString url = path.isEmpty() ? QString() : http.url(path);
+        VOXTRACK_VERIFY_OK(connection->exec(
+            QStringLiteral("UPDATE conversation_messages SET audio_url = ? WHERE session_id = ? AND seq = 2"),
+            {url.isEmpty() ? QVariant() : QVariant(url), m_client->sessionId()}));
+        QList<Finding> findings;
+        QCOMPARE(verifiedChecks(&findings), checks);
+        QCOMPARE(http.requests, path.isEmpty() ? 0 : 1);
+        for (const Finding& finding : std::as_const(findings))
+            QCOMPARE(finding.field, QStringLiteral("audio_url"));
     }
 
     /// Rows changed behind the server's back after a faithful conversation.
