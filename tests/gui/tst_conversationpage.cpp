@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <QAudioDevice>
 #include <QClipboard>
+#include <QHelpEvent>
 #include <QLabel>
 #include <QListView>
 #include <QLoggingCategory>
@@ -24,6 +25,7 @@
 #include <QStandardItemModel>
 #include <QTest>
 #include <QToolButton>
+#include <QToolTip>
 #include <QTreeWidget>
 
 using namespace voxtrack;
@@ -619,6 +621,10 @@ private Q_SLOTS:
                 = QStringLiteral("There is no audio output device: connect speakers or headphones to play recordings.");
             QCOMPARE(playCall->toolTip(), reason);
             const QModelIndex agent = view->model()->index(2, view->modelColumn());
+            const QPoint control = page.delegate()->playButtonRect(view, agent).center();
+            QHelpEvent help(QEvent::ToolTip, control, view->viewport()->mapToGlobal(control));
+            QApplication::sendEvent(view->viewport(), &help);
+            QTRY_COMPARE(QToolTip::text(), reason);
             QTest::mouseClick(
                 view->viewport(), Qt::LeftButton, {}, page.delegate()->playButtonRect(view, agent).center());
             QVERIFY(!page.player()->isActive());
