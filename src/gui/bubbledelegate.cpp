@@ -8,6 +8,7 @@
 #include <QAbstractItemView>
 #include <QDateTime>
 #include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QTextLayout>
@@ -30,6 +31,9 @@ constexpr int radius = 12;
 constexpr int labelGap = 2; ///< label → bubble
 constexpr int underGap = 2; ///< bubble → time
 constexpr int minBubbleWidth = 56;
+constexpr int buttonSize = 22; ///< the round play control at the start of a bubble with audio
+constexpr int buttonGap = 8; ///< play control → text
+constexpr int progressHeight = 2; ///< the line along the bottom of the bubble being played
 
 QColor mix(const QColor& a, const QColor& b, double t)
 {
@@ -124,6 +128,7 @@ struct BubbleDelegate::Layout {
     QRect timeRect;
     QString detail;
     QRect detailRect;
+    QRect buttonRect; ///< empty: no audio
 };
 
 BubbleDelegate::BubbleDelegate(QObject* parent)
@@ -234,13 +239,18 @@ BubbleDelegate::Layout BubbleDelegate::layout(const QStyleOptionViewItem& option
 
     const int inner = out.width - 2 * sideMargin;
     const int maxBubble = std::clamp(int(out.width * (centred ? 0.8 : 0.72)), std::min(inner, 260), inner);
+    const int button = hasAudio(index) ? buttonSize + buttonGap : 0;
     out.text = bubbleText(index);
     QTextLayout text(out.text, out.textFont);
-    const QSizeF textSize
-        = wrapText(text, std::max(40, maxBubble - 2 * paddingX), centred ? Qt::AlignHCenter : Qt::AlignLeft);
-    out.textWidth = std::max(40, maxBubble - 2 * paddingX);
-    const int bubbleWidth = std::clamp(int(std::ceil(textSize.width())) + 2 * paddingX, minBubbleWidth, maxBubble);
-    const int bubbleHeight = int(std::ceil(textSize.height())) + 2 * paddingY;
+    out.textWidth = std::max(40, maxBubble - 2 * paddingX - button);
+    const QSizeF textSize = wrapText(text, out.textWidth, centred ? Qt::AlignHCenter : Qt::AlignLeft);
+    const int bubbleWidth
+        = std::clamp(int(std::ceil(textSize.width())) + 2 * paddingX + button, minBubbleWidth, maxBubble);
+    int bubbleHeight = int(std::ceil(textSize.height())) + 2 * paddingY;
+    // A bubble with audio keeps room under its text for the progress track.
+    const int trackRoom = button > 0 ? progressHeight + 2 : 0;
+    if (button > 0)
+        bubbleHeight = std::max(bubbleHeight, buttonSize + 2 * (paddingY - 2)) + trackRoom;
 
     const QFontMetrics small(out.smallFont);
     const QFontMetrics labelMetrics(out.labelFont);
@@ -253,9 +263,15 @@ BubbleDelegate::Layout BubbleDelegate::layout(const QStyleOptionViewItem& option
         : out.side == Qt::AlignLeft          ? sideMargin
                                              : (out.width - bubbleWidth) / 2;
     out.bubbleRect = QRect(x, y, bubbleWidth, bubbleHeight);
+    if (button > 0) {
+        // Level with the first line of text (centred in a bubble of one line).
+        const int firstLine = std::min(bubbleHeight - trackRoom, 2 * paddingY + QFontMetrics(out.textFont).height());
+        out.buttonRect = QRect(x + paddingX - 4, y + std::max(3, (firstLine - buttonSize) / 2), buttonSize, buttonSize);
+    }
     // The text is laid out as wide as the bubble allows: centre it in the bubble it got.
-    const qreal textLeft = centred ? x + (bubbleWidth - out.textWidth) / 2.0 : x + paddingX;
-    out.textRect = QRectF(textLeft, y + paddingY, out.textWidth, textSize.height());
+    const qreal textLeft = centred ? x + button + (bubbleWidth - button - out.textWidth) / 2.0 : x + paddingX + button;
+    const qreal textTop = y + (bubbleHeight - trackRoom - textSize.height()) / 2.0;
+    out.textRect = QRectF(textLeft, textTop, out.textWidth, textSize.height());
     y += bubbleHeight + underGap;
 
     const QDateTime createdAt = index.data(MessagesModel::CreatedAtRole).toDateTime();
@@ -323,6 +339,13 @@ void BubbleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
             bubble.detailRect, align, small.elidedText(bubble.detail, Qt::ElideRight, bubble.detailRect.width()));
     }
 
+    if (!bubble.buttonRect.isEmpty()) {
+        painter->save();
+        painter->setClipPath(path);
+        paintPlayControl(painter, bubble, index, palette);
+        painter->restore();
+    }
+
     // The text, laid out again exactly as for the size.
     const bool centred = bubble.kind == Kind::System || bubble.kind == Kind::Error;
     QTextLayout text(bubble.text, bubble.textFont);
@@ -332,11 +355,105 @@ void BubbleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
     painter->restore();
 }
 
+void BubbleDelegate::paintPlayControl(
+    QPainter* painter, const Layout& bubble, const QModelIndex& index, const QPalette& palette) const
+{
+    const bool playing = m_playing.isValid() && m_playing == index;
+    const QColor accent = m_playbackEnabled ? labelColor(bubble.kind, palette)
+                                            : mix(palette.color(QPalette::Text), palette.color(QPalette::Base), 0.6);
+    const QRectF button = QRectF(bubble.buttonRect).adjusted(0.5, 0.5, -0.5, -0.5);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(accent);
+    painter->drawEllipse(button);
+
+    const QColor glyph = bubbleColor(bubble.kind, palette);
+    painter->setBrush(glyph);
+    const QPointF centre = button.center();
+    const qreal unit = button.width() / 22.0;
+    if (playing) {
+        painter->drawRect(QRectF(centre.x() - 4 * unit, centre.y() - 4 * unit, 8 * unit, 8 * unit));
+    } else {
+        const QPointF triangle[] = {QPointF(centre.x() - 3 * unit, centre.y() - 5.5 * unit),
+            QPointF(centre.x() + 6 * unit, centre.y()), QPointF(centre.x() - 3 * unit, centre.y() + 5.5 * unit)};
+        painter->drawPolygon(triangle, 3);
+    }
+
+    // The progress of the row being played: a thin track under the text.
+    if (playing && m_progress >= 0) {
+        const qreal left = bubble.buttonRect.right() + buttonGap;
+        const QRectF track(left, bubble.bubbleRect.bottom() - 3.0 - progressHeight,
+            bubble.bubbleRect.right() - paddingX - left, progressHeight);
+        painter->setBrush(mix(glyph, accent, 0.25));
+        painter->drawRoundedRect(track, progressHeight / 2.0, progressHeight / 2.0);
+        painter->setBrush(accent);
+        painter->drawRoundedRect(
+            QRectF(track.topLeft(), QSizeF(track.width() * std::clamp(m_progress, 0.0, 1.0), track.height())),
+            progressHeight / 2.0, progressHeight / 2.0);
+    }
+}
+
+bool BubbleDelegate::hasAudio(const QModelIndex& index)
+{
+    return !index.data(MessagesModel::AudioUrlRole).toString().isEmpty();
+}
+
+QRect BubbleDelegate::playButtonRect(const QAbstractItemView* view, const QModelIndex& index) const
+{
+    if (!view || !index.isValid() || !hasAudio(index))
+        return {};
+    QStyleOptionViewItem option;
+    option.initFrom(view);
+    option.widget = view;
+    option.font = view->font();
+    option.rect = view->visualRect(index);
+    initStyleOption(&option, index);
+    return layout(option, index).buttonRect.translated(option.rect.topLeft());
+}
+
+void BubbleDelegate::setPlaying(const QModelIndex& index, double progress)
+{
+    m_playing = index;
+    m_progress = index.isValid() ? progress : -1;
+}
+
+void BubbleDelegate::setPlaybackEnabled(bool enabled, const QString& reason)
+{
+    m_playbackEnabled = enabled;
+    m_disabledReason = enabled ? QString() : reason;
+}
+
+bool BubbleDelegate::editorEvent(
+    QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option, const QModelIndex& index)
+{
+    const bool mouse = event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseButtonRelease
+        || event->type() == QEvent::MouseButtonDblClick;
+    if (!mouse || !index.isValid() || !hasAudio(index))
+        return QStyledItemDelegate::editorEvent(event, model, option, index);
+    const auto* click = static_cast<QMouseEvent*>(event);
+    QStyleOptionViewItem opt = option;
+    initStyleOption(&opt, index);
+    const QRect button = layout(opt, index).buttonRect.translated(opt.rect.topLeft());
+    if (click->button() != Qt::LeftButton || !button.contains(click->position().toPoint()))
+        return QStyledItemDelegate::editorEvent(event, model, option, index);
+    // A press selects the row as anywhere else; the release on the control plays it.
+    if (event->type() == QEvent::MouseButtonRelease && m_playbackEnabled)
+        Q_EMIT playClicked(index);
+    return event->type() != QEvent::MouseButtonPress;
+}
+
 bool BubbleDelegate::helpEvent(
     QHelpEvent* event, QAbstractItemView* view, const QStyleOptionViewItem& option, const QModelIndex& index)
 {
     if (event->type() != QEvent::ToolTip || !index.isValid())
         return QStyledItemDelegate::helpEvent(event, view, option, index);
+    if (hasAudio(index) && playButtonRect(view, index).contains(event->pos())) {
+        const bool playing = m_playing.isValid() && m_playing == index;
+        const QString tip = !m_playbackEnabled ? m_disabledReason
+            : playing                          ? tr("Stop playing this message (Space)")
+                                               : tr("Play this message's audio (Space)");
+        QToolTip::showText(event->globalPos(), tip, view);
+        return true;
+    }
     QString tip = roleProblem(index);
     if (tip.isEmpty() && kindOf(index) != Kind::Error) {
         const QDateTime createdAt = index.data(MessagesModel::CreatedAtRole).toDateTime();

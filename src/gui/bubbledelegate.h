@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QColor>
+#include <QPersistentModelIndex>
 #include <QStyledItemDelegate>
 
 class QAbstractItemView;
@@ -18,6 +19,9 @@ namespace voxtrack::gui {
 /// NewRole) plus the two of its own below; any model providing them can be shown. Rows are
 /// word-wrapped to the view's width: use it in a QListView with wordWrap on and uniform item
 /// sizes off, which lays the rows out again when it is resized.
+///
+/// A row with an AudioUrlRole gets a round play control at the start of its bubble: clicking it
+/// emits playClicked(); the row set with setPlaying() shows ■ and a progress line instead.
 class BubbleDelegate : public QStyledItemDelegate {
     Q_OBJECT
 
@@ -51,12 +55,41 @@ public:
     [[nodiscard]] QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
     bool helpEvent(QHelpEvent* event, QAbstractItemView* view, const QStyleOptionViewItem& option,
         const QModelIndex& index) override;
+    bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
+        const QModelIndex& index) override;
+
+    /// Whether a row has audio to play (a non-empty AudioUrlRole), and so a play control.
+    [[nodiscard]] static bool hasAudio(const QModelIndex& index);
+    /// Where index's play control is in view's viewport (empty for a row without audio).
+    [[nodiscard]] QRect playButtonRect(const QAbstractItemView* view, const QModelIndex& index) const;
+
+    /// The row being played: its control shows ■ and its bubble a progress line (progress from 0
+    /// to 1; below 0: not known yet). An invalid index: none. The views are not repainted: the
+    /// owner updates the rows it changed.
+    void setPlaying(const QModelIndex& index, double progress = -1);
+    [[nodiscard]] QModelIndex playingIndex() const { return m_playing; }
+    [[nodiscard]] double playingProgress() const { return m_progress; }
+    /// Whether the play controls can be used; when not, they are drawn disabled and their tooltip
+    /// is reason.
+    void setPlaybackEnabled(bool enabled, const QString& reason = {});
+    [[nodiscard]] bool isPlaybackEnabled() const { return m_playbackEnabled; }
+
+Q_SIGNALS:
+    /// The play control of index was clicked (while enabled): play it, or stop it when it is the
+    /// playing row.
+    void playClicked(const QModelIndex& index);
 
 private:
     struct Layout;
     [[nodiscard]] Layout layout(const QStyleOptionViewItem& option, const QModelIndex& index) const;
+    void paintPlayControl(
+        QPainter* painter, const Layout& bubble, const QModelIndex& index, const QPalette& palette) const;
 
     QString m_userLabel;
+    QPersistentModelIndex m_playing;
+    double m_progress = -1;
+    bool m_playbackEnabled = true;
+    QString m_disabledReason;
 };
 
 } // namespace voxtrack::gui

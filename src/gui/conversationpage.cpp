@@ -3,6 +3,7 @@
 #include "ui_conversationpage.h"
 
 #include "gui/bubbledelegate.h"
+#include "gui/callplayer.h"
 #include "models/databasethread.h"
 #include "models/livebinding.h"
 #include "models/messagesmodel.h"
@@ -67,8 +68,12 @@ ConversationPage::ConversationPage(QWidget* parent)
     , ui(std::make_unique<Ui::ConversationPage>())
     , m_model(new models::MessagesModel(this))
     , m_delegate(new BubbleDelegate(this))
+    , m_player(new CallPlayer(this))
     , m_copyTextAction(new QAction(tr("Copy as text"), this))
     , m_copyMessageAction(new QAction(tr("Copy message"), this))
+    , m_playCallAction(new QAction(tr("Play call"), this))
+    , m_stopAction(new QAction(tr("Stop"), this))
+    , m_playMessageAction(new QAction(tr("Play message"), this))
     , m_current(std::make_shared<std::atomic<int>>(0))
 {
     ui->setupUi(this);
@@ -111,6 +116,32 @@ ConversationPage::ConversationPage(QWidget* parent)
     connect(m_copyMessageAction, &QAction::triggered, this, &ConversationPage::copySelectedMessage);
     connect(ui->transcript->selectionModel(), &QItemSelectionModel::selectionChanged, this,
         &ConversationPage::updateActions);
+
+    // Playback of the stored recordings.
+    m_playCallAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    addAction(m_playCallAction);
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stopAction->setToolTip(tr("Stop playing (%1)").arg(m_stopAction->shortcut().toString(QKeySequence::NativeText)));
+    addAction(m_stopAction);
+    m_playMessageAction->setShortcut(QKeySequence(Qt::Key_Space));
+    m_playMessageAction->setShortcutContext(Qt::WidgetShortcut);
+    ui->transcript->insertAction(m_copyMessageAction, m_playMessageAction);
+    ui->playCallButton->setDefaultAction(m_playCallAction);
+    ui->stopButton->setDefaultAction(m_stopAction);
+    connect(m_playCallAction, &QAction::triggered, this, &ConversationPage::playCall);
+    connect(m_stopAction, &QAction::triggered, this, &ConversationPage::stopPlayback);
+    connect(m_playMessageAction, &QAction::triggered, this, [this] { togglePlayback(ui->transcript->currentIndex()); });
+    connect(m_delegate, &BubbleDelegate::playClicked, this, &ConversationPage::togglePlayback);
+    connect(m_player, &CallPlayer::currentChanged, this, &ConversationPage::showPlaying);
+    connect(m_player, &CallPlayer::positionChanged, this, &ConversationPage::showProgress);
+    connect(m_player, &CallPlayer::errorOccurred, this, &ConversationPage::statusMessage);
+    connect(m_player, &CallPlayer::availabilityChanged, this, &ConversationPage::updateActions);
+    connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, &ConversationPage::stopPlayback);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (m_player->isActive() && !m_playingRow.isValid())
+            stopPlayback();
+    });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &ConversationPage::updateActions);
 
     // Follow the end of the transcript: a message arriving while the view shows the last one
     // scrolls it into view; one arriving while the reader is further up leaves the view alone.
@@ -349,10 +380,99 @@ void ConversationPage::copySelectedMessage()
     Q_EMIT statusMessage(tr("Copied the message to the clipboard."));
 }
 
+void ConversationPage::playCall()
+{
+    QList<QPersistentModelIndex> rows;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const QModelIndex index = m_model->index(row, ui->transcript->modelColumn());
+        if (BubbleDelegate::hasAudio(index))
+            rows.append(index);
+    }
+    if (rows.isEmpty()) {
+        Q_EMIT statusMessage(tr("This conversation has no recorded audio: only messages with an audio_url can be "
+                                "played."));
+        return;
+    }
+    playRows(rows);
+}
+
+void ConversationPage::togglePlayback(const QModelIndex& index)
+{
+    if (!index.isValid())
+        return;
+    const QModelIndex row = m_model->index(index.row(), ui->transcript->modelColumn());
+    if (m_player->isActive() && m_playingRow == row) {
+        stopPlayback();
+        return;
+    }
+    if (BubbleDelegate::hasAudio(row))
+        playRows({row});
+}
+
+void ConversationPage::stopPlayback()
+{
+    m_player->stop();
+}
+
+void ConversationPage::playRows(const QList<QPersistentModelIndex>& rows)
+{
+    QList<QUrl> urls;
+    urls.reserve(rows.size());
+    for (const QPersistentModelIndex& row : rows)
+        urls.append(QUrl(row.data(models::MessagesModel::AudioUrlRole).toString()));
+    // The player says "stopped" (currentChanged -1) before it starts: the rows are set after.
+    m_player->stop();
+    m_playRows = rows;
+    m_player->play(urls);
+    if (!m_player->isActive())
+        m_playRows.clear();
+}
+
+void ConversationPage::showPlaying(int queueIndex)
+{
+    const QPersistentModelIndex previous = m_playingRow;
+    m_playingRow
+        = queueIndex >= 0 && queueIndex < m_playRows.size() ? m_playRows.at(queueIndex) : QPersistentModelIndex();
+    if (queueIndex < 0)
+        m_playRows.clear();
+    m_delegate->setPlaying(m_playingRow);
+    if (previous.isValid())
+        ui->transcript->update(previous);
+    if (m_playingRow.isValid()) {
+        // Follow the call: the message being played is the selected one, in view.
+        ui->transcript->setCurrentIndex(m_playingRow);
+        ui->transcript->scrollTo(m_playingRow);
+        ui->transcript->update(m_playingRow);
+    }
+    updateActions();
+}
+
+void ConversationPage::showProgress(qint64 position, qint64 duration)
+{
+    if (!m_playingRow.isValid())
+        return;
+    m_delegate->setPlaying(m_playingRow, duration > 0 ? double(position) / double(duration) : -1.0);
+    ui->transcript->update(m_playingRow);
+}
+
 void ConversationPage::updateActions()
 {
     m_copyTextAction->setEnabled(m_model->rowCount() > 0);
     m_copyMessageAction->setEnabled(ui->transcript->selectionModel()->hasSelection());
+
+    const bool available = m_player->isAvailable();
+    m_delegate->setPlaybackEnabled(available, m_player->unavailableReason());
+    bool anyAudio = false;
+    for (int row = 0; row < m_model->rowCount() && !anyAudio; ++row)
+        anyAudio = BubbleDelegate::hasAudio(m_model->index(row, ui->transcript->modelColumn()));
+    const QString keys = m_playCallAction->shortcut().toString(QKeySequence::NativeText);
+    m_playCallAction->setEnabled(available && anyAudio);
+    m_playCallAction->setToolTip(!available ? m_player->unavailableReason()
+            : anyAudio                      ? tr("Play every recorded message of the call in order (%1)").arg(keys)
+                                            : tr("This conversation has no recorded audio."));
+    m_stopAction->setEnabled(m_player->isActive());
+    m_playMessageAction->setEnabled(available && BubbleDelegate::hasAudio(ui->transcript->currentIndex()));
+    ui->transcript->viewport()->update();
 }
 
 void ConversationPage::hideEvent(QHideEvent* event)

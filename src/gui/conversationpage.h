@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "store/queries.h"
 
+#include <QPersistentModelIndex>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -33,11 +34,17 @@ class MessagesModel;
 namespace voxtrack::gui {
 
 class BubbleDelegate;
+class CallPlayer;
 
 /// The Conversation tab: one session's transcript as chat bubbles, its header (user, start and
 /// end, duration, state, message count) and its metadata as a tree. With a change feed, new
 /// messages appear as they are written and the header follows the session (its end arrives
 /// live); the view stays at the bottom when it was there.
+///
+/// Messages with stored audio (audio_url) have a play control in their bubble; Space plays or
+/// stops the selected one, "Play call" (Ctrl+P) plays every recording of the session in order,
+/// selecting each message as it plays, and Stop (Esc) ends it. Failures are reported through
+/// statusMessage().
 class ConversationPage : public QWidget {
     Q_OBJECT
 
@@ -56,6 +63,14 @@ public:
     /// The session row the header shows, once read.
     [[nodiscard]] const std::optional<store::SessionRow>& session() const { return m_session; }
     [[nodiscard]] BubbleDelegate* delegate() const { return m_delegate; }
+    /// What plays the recordings (owned by the page; its output may be changed).
+    [[nodiscard]] CallPlayer* player() const { return m_player; }
+
+    /// Plays every message with audio, in the transcript's order.
+    void playCall();
+    /// Plays the recording of the message at index (of model()), or stops it when it is playing.
+    void togglePlayback(const QModelIndex& index);
+    void stopPlayback();
 
     /// The transcript (MessagesModel::transcript()) to the clipboard.
     void copyTranscript();
@@ -78,12 +93,21 @@ private:
     void showMetadata(const QJsonObject& metadata);
     void addJson(QTreeWidgetItem* parent, const QString& key, const QJsonValue& value);
     void updateActions();
+    void playRows(const QList<QPersistentModelIndex>& rows);
+    void showPlaying(int queueIndex);
+    void showProgress(qint64 position, qint64 duration);
 
     std::unique_ptr<Ui::ConversationPage> ui;
     models::MessagesModel* m_model;
     BubbleDelegate* m_delegate;
+    CallPlayer* m_player;
     QAction* m_copyTextAction;
     QAction* m_copyMessageAction;
+    QAction* m_playCallAction;
+    QAction* m_stopAction;
+    QAction* m_playMessageAction;
+    QList<QPersistentModelIndex> m_playRows; ///< the messages of the player's queue
+    QPersistentModelIndex m_playingRow;
     std::unique_ptr<models::DatabaseThread> m_thread; ///< reads the session row
     std::optional<DatabaseUrl> m_url;
     QPointer<store::ChangeFeed> m_feed;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
+#include "wavserver.h"
+
 #include "core/role.h"
 #include "gui/bubbledelegate.h"
+#include "gui/callplayer.h"
 #include "gui/conversationpage.h"
 #include "gui/severitystyle.h"
 #include "models/messagesmodel.h"
@@ -9,22 +12,29 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QAudioDevice>
 #include <QClipboard>
+#include <QHelpEvent>
 #include <QLabel>
 #include <QListView>
 #include <QLoggingCategory>
+#include <QMediaDevices>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStandardItemModel>
 #include <QTest>
+#include <QToolButton>
+#include <QToolTip>
 #include <QTreeWidget>
 
 using namespace voxtrack;
 using voxtrack::gui::BubbleDelegate;
+using voxtrack::gui::CallPlayer;
 using voxtrack::gui::ConversationPage;
 using voxtrack::models::MessagesModel;
 using voxtrack::test::TestDatabase;
+using voxtrack::test::WavServer;
 
 namespace {
 
@@ -61,6 +71,38 @@ private:
                            "VALUES (?, 'caller-42', ?, ?, ?, %1)")
                 .arg(at(utc)),
             {sid, role, content, seq}));
+    }
+
+    void addAudioMessage(const QString& sid, int seq, const QString& role, const QString& content, const QUrl& audio)
+    {
+        VOXTRACK_VERIFY_OK(m_writer->exec(
+            QStringLiteral("INSERT INTO conversation_messages (session_id, user_id, role, content, audio_url, seq, "
+                           "created_at) VALUES (?, 'caller-42', ?, ?, ?, ?, %1)")
+                .arg(at(QStringLiteral("2026-01-02 09:00:%1").arg(seq, 2, 10, QChar(u'0')))),
+            {sid, role, content, audio.toString(), seq}));
+    }
+
+    /// A session of a call with recordings: the system prompt and one user turn have none; the
+    /// last agent turn's recording is gone from the server.
+    void addCall(const WavServer& server)
+    {
+        VOXTRACK_VERIFY_OK(m_writer->exec(
+            QStringLiteral("INSERT INTO conversation_sessions (session_id, user_id, is_active) VALUES ('call-1', "
+                           "'caller-42', %1)")
+                .arg(boolean(false))));
+        addMessage(QStringLiteral("call-1"), 1, QStringLiteral("system"), QStringLiteral("You are a voice assistant."),
+            QStringLiteral("2026-01-02 09:00:01"));
+        addAudioMessage(QStringLiteral("call-1"), 2, QStringLiteral("user"), QStringLiteral("Hello, who is there?"),
+            server.url(QStringLiteral("/audio/2.wav")));
+        addAudioMessage(QStringLiteral("call-1"), 3, QStringLiteral("agent"),
+            QStringLiteral("Hi! I am the voice assistant. How can I help you today?"),
+            server.url(QStringLiteral("/audio/3.wav")));
+        addMessage(QStringLiteral("call-1"), 4, QStringLiteral("user"), QStringLiteral("(typed) What's the weather?"),
+            QStringLiteral("2026-01-02 09:00:04"));
+        addAudioMessage(QStringLiteral("call-1"), 5, QStringLiteral("agent"), QStringLiteral("Sunny, 21 degrees."),
+            server.url(QStringLiteral("/audio/5.wav")));
+        addAudioMessage(QStringLiteral("call-1"), 6, QStringLiteral("agent"), QStringLiteral("Anything else?"),
+            server.url(QStringLiteral("/audio/gone.wav")));
     }
 
     template <typename T> T* child(QWidget& page, const char* name)
@@ -382,6 +424,217 @@ private Q_SLOTS:
         // Leaving the page is a look taken.
         page.hide();
         QVERIFY(!last.data(MessagesModel::NewRole).toBool());
+    }
+
+    void playsTheRecordingOfAMessage()
+    {
+        WavServer server;
+        QVERIFY(server.isListening());
+        for (const char* name : {"/audio/2.wav", "/audio/3.wav", "/audio/5.wav"})
+            server.putRecording(QString::fromLatin1(name), 1.0);
+        addCall(server);
+
+        ConversationPage page;
+        QAbstractItemModelTester tester(page.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        page.player()->setOutput(CallPlayer::Output::Driven);
+        page.resize(1100, 700);
+        page.show();
+        page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&page));
+        page.setDatabase(m_database->url(), nullptr);
+        page.setSessionId(QStringLiteral("call-1"));
+        auto* view = child<QListView>(page, "transcript");
+        QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, waitMs);
+        BubbleDelegate* delegate = page.delegate();
+        CallPlayer* player = page.player();
+        const auto index = [&](int row) { return view->model()->index(row, view->modelColumn()); };
+        const auto url = [&](int row) { return QUrl(index(row).data(MessagesModel::AudioUrlRole).toString()); };
+
+        // A play control only in the bubbles of messages with audio, inside the row, at the
+        // start of the bubble: on the right for the user, on the left for the agent.
+        const QList<bool> audio {false, true, true, false, true, true};
+        for (int row = 0; row < 6; ++row) {
+            QCOMPARE(BubbleDelegate::hasAudio(index(row)), audio.at(row));
+            const QRect button = delegate->playButtonRect(view, index(row));
+            QCOMPARE(!button.isEmpty(), audio.at(row));
+            if (audio.at(row)) {
+                QVERIFY(view->visualRect(index(row)).contains(button));
+                QCOMPARE(button.size(), QSize(22, 22));
+            }
+        }
+        const int width = view->viewport()->width();
+        QVERIFY(delegate->playButtonRect(view, index(1)).left() > width / 4); // the user's, on the right
+        QVERIFY(delegate->playButtonRect(view, index(2)).left() < 60); // the agent's, on the left
+        QVERIFY(delegate->isPlaybackEnabled());
+
+        // Clicking the control plays that message's recording, and only it.
+        QSignalSpy started(player, &CallPlayer::started);
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, delegate->playButtonRect(view, index(2)).center());
+        QCOMPARE(player->queue(), QList<QUrl> {url(2)});
+        QCOMPARE(player->currentUrl(), url(2));
+        QCOMPARE(delegate->playingIndex(), index(2));
+        QCOMPARE(view->currentIndex(), index(2));
+        QVERIFY(started.wait(waitMs));
+        QCOMPARE(player->duration(), 1000);
+        player->setPosition(250);
+        QCOMPARE(delegate->playingProgress(), 0.25);
+        QVERIFY(child<QToolButton>(page, "stopButton")->isEnabled());
+
+        // Clicking it again stops it; clicking the text of a bubble plays nothing.
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, delegate->playButtonRect(view, index(2)).center());
+        QVERIFY(!player->isActive());
+        QVERIFY(!delegate->playingIndex().isValid());
+        QVERIFY(!child<QToolButton>(page, "stopButton")->isEnabled());
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(index(0)).center());
+        QCOMPARE(view->currentIndex(), index(0));
+        QVERIFY(!player->isActive());
+
+        // Space plays the selected message, and stops it again.
+        view->setFocus();
+        view->setCurrentIndex(index(1));
+        QTest::keyClick(view, Qt::Key_Space);
+        QCOMPARE(player->currentUrl(), url(1));
+        QCOMPARE(delegate->playingIndex(), index(1));
+        QTest::keyClick(view, Qt::Key_Space);
+        QVERIFY(!player->isActive());
+        // On a message without audio it does nothing.
+        view->setCurrentIndex(index(3));
+        QTest::keyClick(view, Qt::Key_Space);
+        QVERIFY(!player->isActive());
+
+        // A recording that is not on the server: the status says so, in one sentence.
+        QSignalSpy status(&page, &ConversationPage::statusMessage);
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, delegate->playButtonRect(view, index(5)).center());
+        QVERIFY(status.wait(waitMs));
+        QCOMPARE(status.constLast().constFirst().toString(),
+            QStringLiteral("There is no recording at %1 (HTTP 404): check that the app is connected to the server "
+                           "that recorded this call.")
+                .arg(url(5).toDisplayString()));
+        QVERIFY(!player->isActive());
+        QVERIFY(!delegate->playingIndex().isValid());
+    }
+
+    void playsTheWholeCallInOrder()
+    {
+        WavServer server;
+        QVERIFY(server.isListening());
+        for (const char* name : {"/audio/2.wav", "/audio/3.wav", "/audio/5.wav"})
+            server.putRecording(QString::fromLatin1(name), 0.5);
+        addCall(server);
+
+        ConversationPage page;
+        page.player()->setOutput(CallPlayer::Output::Driven);
+        page.resize(1100, 300); // short: the call has to scroll to follow the playing message
+        page.show();
+        page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&page));
+        page.setDatabase(m_database->url(), nullptr);
+
+        // A conversation without recordings has nothing to play.
+        page.setSessionId(QStringLiteral("conv-1"));
+        auto* view = child<QListView>(page, "transcript");
+        auto* playCall = child<QToolButton>(page, "playCallButton");
+        QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 3, waitMs);
+        QVERIFY(!playCall->isEnabled());
+        QCOMPARE(playCall->toolTip(), QStringLiteral("This conversation has no recorded audio."));
+
+        page.setSessionId(QStringLiteral("call-1"));
+        QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, waitMs);
+        QTRY_VERIFY(playCall->isEnabled());
+        QCOMPARE(playCall->text(), QStringLiteral("Play call"));
+        QVERIFY(playCall->toolTip().startsWith(QStringLiteral("Play every recorded message of the call in order")));
+        BubbleDelegate* delegate = page.delegate();
+        CallPlayer* player = page.player();
+        const auto index = [&](int row) { return view->model()->index(row, view->modelColumn()); };
+        const auto url = [&](int row) { return QUrl(index(row).data(MessagesModel::AudioUrlRole).toString()); };
+        view->scrollToTop();
+
+        // Ctrl+P: the messages with audio, in the transcript's order; the first one is selected.
+        QSignalSpy started(player, &CallPlayer::started);
+        QTest::keyClick(&page, Qt::Key_P, Qt::ControlModifier);
+        QCOMPARE(player->queue(), (QList<QUrl> {url(1), url(2), url(4), url(5)}));
+        QCOMPARE(player->currentIndex(), 0);
+        QCOMPARE(view->currentIndex(), index(1));
+        QCOMPARE(delegate->playingIndex(), index(1));
+        QVERIFY(started.wait(waitMs));
+
+        // The end of each recording plays the next, which is selected and scrolled into view.
+        player->finishCurrent();
+        QCOMPARE(player->currentIndex(), 1);
+        QCOMPARE(view->currentIndex(), index(2));
+        QCOMPARE(delegate->playingIndex(), index(2));
+        QVERIFY(started.wait(waitMs));
+        player->finishCurrent();
+        QCOMPARE(view->currentIndex(), index(4));
+        QCOMPARE(delegate->playingIndex(), index(4));
+        QVERIFY(view->viewport()->rect().contains(view->visualRect(index(4))));
+        QVERIFY(started.wait(waitMs));
+        player->setPosition(400);
+        QCOMPARE(delegate->playingProgress(), 0.8);
+
+        // Stop (Esc) ends the call where it is.
+        QTest::keyClick(&page, Qt::Key_Escape);
+        QVERIFY(!player->isActive());
+        QVERIFY(!delegate->playingIndex().isValid());
+        QCOMPARE(view->currentIndex(), index(4));
+
+        // Played again, the last recording is missing: the call stops there and says why.
+        QSignalSpy status(&page, &ConversationPage::statusMessage);
+        page.playCall();
+        for (int step = 0; step < 3; ++step) {
+            QVERIFY(started.wait(waitMs));
+            player->finishCurrent();
+        }
+        QCOMPARE(view->currentIndex(), index(5));
+        QVERIFY(status.wait(waitMs));
+        QVERIFY(status.constLast().constFirst().toString().startsWith(QStringLiteral("There is no recording at ")));
+        QVERIFY(!player->isActive());
+
+        // Another session: nothing of the call is left playing.
+        page.playCall();
+        QVERIFY(player->isActive());
+        page.setSessionId(QStringLiteral("conv-1"));
+        QVERIFY(!player->isActive());
+        QVERIFY(!delegate->playingIndex().isValid());
+    }
+
+    void playbackNeedsAnAudioOutput()
+    {
+        WavServer server;
+        addCall(server);
+        ConversationPage page; // plays on the system's audio output, if there is one
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        page.setDatabase(m_database->url(), nullptr);
+        page.setSessionId(QStringLiteral("call-1"));
+        auto* view = child<QListView>(page, "transcript");
+        QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, waitMs);
+        auto* playCall = child<QToolButton>(page, "playCallButton");
+        const bool devices = !QMediaDevices::audioOutputs().isEmpty();
+        QCOMPARE(page.player()->isAvailable(), devices);
+        QCOMPARE(playCall->isEnabled(), devices);
+        QCOMPARE(page.delegate()->isPlaybackEnabled(), devices);
+        if (!devices) {
+            // Without a device the controls are off and say why; clicking plays nothing.
+            const QString reason
+                = QStringLiteral("There is no audio output device: connect speakers or headphones to play recordings.");
+            QCOMPARE(playCall->toolTip(), reason);
+            const QModelIndex agent = view->model()->index(2, view->modelColumn());
+            const QPoint control = page.delegate()->playButtonRect(view, agent).center();
+            QHelpEvent help(QEvent::ToolTip, control, view->viewport()->mapToGlobal(control));
+            QApplication::sendEvent(view->viewport(), &help);
+            QTRY_COMPARE(QToolTip::text(), reason);
+            QTest::mouseClick(
+                view->viewport(), Qt::LeftButton, {}, page.delegate()->playButtonRect(view, agent).center());
+            QVERIFY(!page.player()->isActive());
+            QCOMPARE(server.requests(), 0);
+        }
+
+        // A driven player is always there: the controls come back.
+        page.player()->setOutput(CallPlayer::Output::Driven);
+        QVERIFY(playCall->isEnabled());
+        QVERIFY(page.delegate()->isPlaybackEnabled());
     }
 };
 
