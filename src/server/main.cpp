@@ -175,6 +175,11 @@ int main(int argc, char* argv[])
     serverOptions.maxFrameBytes = maxFrameBytes;
     const QString audioDirectory = parser.value(audioDirOption);
     serverOptions.audioDirectory = audioDirectory == u"none" ? QString() : audioDirectory;
+    // Before the database is touched: a directory that cannot take audio stops the start at once.
+    if (!serverOptions.audioDirectory.isEmpty()) {
+        if (auto store = server::AudioStore::open(serverOptions.audioDirectory); !store)
+            return fail(store.error());
+    }
     serverOptions.pingIntervalMs = std::max(50, serverOptions.idleTimeoutMs / 3);
 
     for (const QString& fault : parser.values(faultOption)) {

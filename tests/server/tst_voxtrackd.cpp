@@ -5,6 +5,8 @@
 #include "store/doctor.h"
 #include "support/testdatabase.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -96,7 +98,7 @@ class Daemon {
 public:
     ~Daemon() { kill(); }
 
-    bool start(const DatabaseUrl& database, const QString& journal)
+    bool start(const DatabaseUrl& database, const QString& journal, const QStringList& extra = {})
     {
         m_output.clear();
         m_process = std::make_unique<QProcess>();
@@ -105,9 +107,11 @@ public:
         environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("voxtrack.tracker.info=false"));
         m_process->setProcessEnvironment(environment);
         m_process->start(qEnvironmentVariable("VOXTRACKD"),
-            {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
+            QStringList {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"),
-                QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"), QStringLiteral("10000")});
+                QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"), QStringLiteral("10000"),
+                QStringLiteral("--audio-dir"), QDir(journal).filePath(QStringLiteral("audio"))}
+                + extra);
         if (!m_process->waitForStarted(10000))
             return false;
         static const QRegularExpression listening(QStringLiteral("listening on (ws://\\S+)"));
@@ -242,6 +246,21 @@ private Q_SLOTS:
         m_journal.reset();
     }
 
+    void unwritableAudioDirectoryStopsTheStart()
+    {
+        QFile blocker(m_journal->filePath(QStringLiteral("a-file")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        Daemon daemon;
+        QVERIFY(!daemon.start(m_database->url(), m_journal->path(),
+            {QStringLiteral("--audio-dir"), m_journal->filePath(QStringLiteral("a-file/audio"))}));
+        daemon.waitForExit(10000); // false when it has already exited
+        QCOMPARE(daemon.exitCode(), 2);
+        const QString errors = daemon.errors();
+        QVERIFY2(errors.contains(QStringLiteral("[server.audio_dir]")), qPrintable(errors));
+        QCOMPARE(errors.count(u'\n'), 1);
+    }
+
     void killedMidRunLosesNothing()
     {
         Daemon daemon;
@@ -258,7 +277,7 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(totalAcked() >= 1500, 30000);
         daemon.signal(SIGKILL);
-        QVERIFY(daemon.waitForExit(10000));
+        daemon.waitForExit(10000); // false when it has already exited
         QCOMPARE(daemon.exitStatus(), QProcess::CrashExit);
         QTRY_VERIFY(std::all_of(clients.cbegin(), clients.cend(), [](const Client* c) { return c->closed(); }));
 
