@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "server/connectionworker.h"
 
+#include "core/wav.h"
 #include "server/agent.h"
 #include "server/jwt.h"
 #include "server/logging.h"
@@ -259,6 +260,7 @@ void ConnectionWorker::serveAudio(
     }
     head += "Connection: close\r\n\r\n";
     socket->write(head);
+    m_counters->audioRequests.fetch_add(1, std::memory_order_relaxed);
     if (method == "HEAD" || length == 0 || !file->seek(first)) {
         delete file;
         socket->disconnectFromHost();
@@ -517,6 +519,11 @@ void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
 {
     connection->lastActivity.restart();
     m_counters->framesReceived.fetch_add(1, std::memory_order_relaxed);
+    if (connection->ended) {
+        connection->audio.reset(); // the session is over: its open audio is dropped
+        connection->audioPcm = QByteArray();
+        return;
+    }
     if (!connection->audio.isOpen() && !connection->discardedAudio.isEmpty())
         return; // the rest of an audio already refused or cut off
     const protocol::ErrorFrame error = connection->audio.binary(data.size());
@@ -564,6 +571,7 @@ void ConnectionWorker::trackUserText(Connection* connection, const QString& id, 
             sendError(socket, stored.code, stored.message, id);
             return;
         }
+        countStored(pcm->size());
         audioUrl = m_server->audioUrl(messageId);
     }
     const auto tracked = m_tracker->trackMessage(connection->sessionId, role, content, audioUrl, metadata, messageId);
@@ -615,6 +623,12 @@ void ConnectionWorker::scheduleReply(Connection* connection, const QString& repl
     });
 }
 
+void ConnectionWorker::countStored(qint64 pcmBytes)
+{
+    m_counters->audioFilesStored.fetch_add(1, std::memory_order_relaxed);
+    m_counters->audioBytesStored.fetch_add(quint64(pcmBytes + wav::headerBytes), std::memory_order_relaxed);
+}
+
 std::optional<QString> ConnectionWorker::speak(const QUuid& messageId, const QString& text)
 {
     const AudioStore* store = m_server->audioStore();
@@ -631,6 +645,7 @@ std::optional<QString> ConnectionWorker::speak(const QUuid& messageId, const QSt
         qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.message;
         return std::nullopt;
     }
+    countStored(pcm->size());
     return m_server->audioUrl(messageId);
 }
 
@@ -639,6 +654,8 @@ void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool
     if (connection->ended)
         return;
     connection->ended = true;
+    connection->audio.reset(); // an audio still open is kept nowhere
+    connection->audioPcm = QByteArray();
     m_counters->activeSessions.fetch_sub(1);
     if (m_options.faults.neverEnd) {
         // Test fault: the client is told the session ended; the database never hears of it.

@@ -78,6 +78,7 @@ private:
     /// Speaks an agent's reply through ServerOptions::speaker and stores it; its audio URL, or
     /// nullopt when there is no speaker or audio store, or synthesis or storage failed.
     std::optional<QString> speak(const QUuid& messageId, const QString& text);
+    void countStored(qint64 pcmBytes);
     void scheduleReply(Connection* connection, const QString& replyTo, const QString& text);
     void endSession(Connection* connection, EndReason reason, bool notify);
     void sendNow(QWebSocket* socket, const QByteArray& frame);

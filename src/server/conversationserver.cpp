@@ -287,6 +287,12 @@ QByteArray ConversationServer::metricsText() const
         double(m_counters->framesReceived));
     appendMetric(out, "voxtrack_frames_rejected_total", "counter", "Frames answered with an error frame.",
         double(m_counters->framesRejected));
+    appendMetric(out, "voxtrack_audio_files_stored_total", "counter",
+        "Utterances and spoken replies written to the audio store.", double(m_counters->audioFilesStored));
+    appendMetric(out, "voxtrack_audio_bytes_stored_total", "counter", "Bytes of WAV files written to the audio store.",
+        double(m_counters->audioBytesStored));
+    appendMetric(out, "voxtrack_audio_requests_total", "counter", "Stored audio served over HTTP (200 or 206).",
+        double(m_counters->audioRequests));
     appendHistogram(out, "voxtrack_batch_rows", "Commands per database transaction.", t.batchRows);
     appendHistogram(out, "voxtrack_write_seconds", "Time to write one batch, commit included.", t.writeSeconds);
 

@@ -67,6 +67,9 @@ struct ServerCounters {
     std::atomic<quint64> framesRejected {0};
     std::atomic<int> activeSessions {0};
     std::atomic<quint64> userMessages {0}; ///< user messages received, over every connection
+    std::atomic<quint64> audioFilesStored {0}; ///< utterances and spoken replies written to the audio store
+    std::atomic<quint64> audioBytesStored {0}; ///< their size, headers included
+    std::atomic<quint64> audioRequests {0}; ///< /audio/ requests answered with the file (200 or 206)
 };
 
 /// The sample rate of the speaker's PCM (ServerOptions::speaker).

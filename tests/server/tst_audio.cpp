@@ -268,6 +268,15 @@ private Q_SLOTS:
         QCOMPARE(head.contentType, QByteArray("audio/wav"));
         QCOMPARE(head.contentLength, QByteArray::number(bytes.size()));
         QVERIFY(head.body.isEmpty());
+
+        QUrl metricsUrl = server->server().httpUrl();
+        metricsUrl.setPath(QStringLiteral("/metrics"));
+        const QByteArray metrics = fetch(metricsUrl).body;
+        QVERIFY2(metrics.contains("\nvoxtrack_audio_files_stored_total 1\n"), metrics.constData());
+        QVERIFY2(metrics.contains(
+                     QByteArray("\nvoxtrack_audio_bytes_stored_total " + QByteArray::number(bytes.size()) + '\n')),
+            metrics.constData());
+        QVERIFY2(metrics.contains("\nvoxtrack_audio_requests_total 2\n"), metrics.constData());
     }
 
     void rangeRequests_data()
