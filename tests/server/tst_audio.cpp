@@ -279,6 +279,26 @@ private Q_SLOTS:
         QVERIFY2(metrics.contains("\nvoxtrack_audio_requests_total 2\n"), metrics.constData());
     }
 
+    void longUtteranceIsStreamedWhole()
+    {
+        VOXTRACK_TEST_DATABASE(database);
+        auto server = startServer(*database);
+        QVERIFY(server);
+        Client client(server->url());
+        QTRY_VERIFY_WITH_TIMEOUT(!client.sessionId().isEmpty(), waitMs);
+        const QByteArray pcm = tone(qint64(rate) * 60); // the longest kept by default: 1.9 MB
+        const QString url = speak(*server, client, QStringLiteral("long"), pcm, QStringLiteral("a long story"));
+        if (QTest::currentTestFailed())
+            return;
+        const Fetched got = fetch(QUrl(url));
+        QCOMPARE(got.status, 200);
+        QCOMPARE(got.body.size(), pcm.size() + wav::headerBytes);
+        QCOMPARE(got.body.mid(wav::headerBytes), pcm);
+        const Fetched tail = fetch(QUrl(url), "bytes=1000000-");
+        QCOMPARE(tail.status, 206);
+        QCOMPARE(tail.body, got.body.mid(1000000));
+    }
+
     void rangeRequests_data()
     {
         QTest::addColumn<QByteArray>("range");
