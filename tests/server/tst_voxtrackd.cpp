@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -259,6 +260,47 @@ private Q_SLOTS:
         const QString errors = daemon.errors();
         QVERIFY2(errors.contains(QStringLiteral("[server.audio_dir]")), qPrintable(errors));
         QCOMPARE(errors.count(u'\n'), 1);
+    }
+
+    void utterancesGoToTheAudioDirectory()
+    {
+        const QString audio = m_journal->filePath(QStringLiteral("spoken"));
+        Daemon daemon;
+        QVERIFY2(
+            daemon.start(m_database->url(), m_journal->path(),
+                {QStringLiteral("--audio-dir"), audio, QStringLiteral("--max-audio-seconds"), QStringLiteral("2")}),
+            qPrintable(daemon.errors()));
+        QVERIFY(QFileInfo(audio).isDir());
+        QWebSocket socket;
+        QStringList texts;
+        connect(&socket, &QWebSocket::textMessageReceived, &socket, [&texts](const QString& text) { texts << text; });
+        socket.open(daemon.conversation(QStringLiteral("speaker")));
+        QTRY_COMPARE(texts.size(), 1); // session.started
+        socket.sendTextMessage(
+            QStringLiteral("{\"type\":\"audio.start\",\"id\":\"a1\",\"format\":\"pcm_s16le\",\"sample_rate\":16000}"));
+        socket.sendBinaryMessage(QByteArray(32000, '\x01'));
+        socket.sendTextMessage(QStringLiteral("{\"type\":\"audio.end\",\"id\":\"a1\",\"transcript\":\"hi\"}"));
+        // Three seconds against --max-audio-seconds 2.
+        socket.sendTextMessage(
+            QStringLiteral("{\"type\":\"audio.start\",\"id\":\"a2\",\"format\":\"pcm_s16le\",\"sample_rate\":16000}"));
+        socket.sendBinaryMessage(QByteArray(96000, '\x01'));
+        QTRY_COMPARE(texts.size(), 3);
+        // The error goes out at once, the ack once the journal holds the message: either may come first.
+        QUuid messageId;
+        QString tooLong;
+        for (const QString& text : std::as_const(texts)) {
+            const auto frame = protocol::parseServerFrame(QStringView(text));
+            QVERIFY2(frame, qPrintable(text));
+            if (const auto* ack = std::get_if<protocol::MessageAck>(&*frame))
+                messageId = ack->messageId;
+            else if (const auto* error = std::get_if<protocol::ErrorFrame>(&*frame))
+                tooLong = error->code + u' ' + error->ref;
+        }
+        QCOMPARE(tooLong, QStringLiteral("audio.too_long a2"));
+        QFile file(QDir(audio).filePath(messageId.toString(QUuid::WithoutBraces) + QStringLiteral(".wav")));
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+        QCOMPARE(file.size(), 32000 + 44);
+        QCOMPARE(QDir(audio).entryList(QDir::Files).size(), 1);
     }
 
     void killedMidRunLosesNothing()
