@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "server/connectionworker.h"
 
+#include "core/wav.h"
 #include "server/agent.h"
 #include "server/jwt.h"
 #include "server/logging.h"
 #include "tracker/conversationtracker.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QUrlQuery>
@@ -31,6 +33,55 @@ QByteArray jsonError(const QString& code, const QString& message)
     return QJsonDocument(QJsonObject {{QStringLiteral("code"), code}, {QStringLiteral("message"), message}})
                .toJson(QJsonDocument::Compact)
         + '\n';
+}
+
+/// A single byte range of a Range header, resolved against a file's size.
+struct ByteRange {
+    bool partial = false; ///< a satisfiable single range: answer 206
+    bool unsatisfiable = false; ///< answer 416
+    qint64 first = 0;
+    qint64 last = 0;
+};
+
+/// Reads "bytes=a-b", "bytes=a-" or "bytes=-n". A header that is absent, malformed or asks for
+/// several ranges is ignored (the whole file is sent), as RFC 9110 allows.
+ByteRange parseRange(const QByteArray& header, qint64 size)
+{
+    ByteRange range;
+    if (!header.startsWith("bytes=") || header.contains(','))
+        return range;
+    const QByteArray spec = header.mid(6).trimmed();
+    const qsizetype dash = spec.indexOf('-');
+    if (dash < 0)
+        return range;
+    const QByteArray from = spec.left(dash).trimmed();
+    const QByteArray to = spec.mid(dash + 1).trimmed();
+    bool fromOk = false;
+    bool toOk = false;
+    const qint64 a = from.toLongLong(&fromOk);
+    const qint64 b = to.toLongLong(&toOk);
+    if (from.isEmpty()) {
+        if (!toOk || b < 0)
+            return range;
+        if (b == 0 || size == 0) {
+            range.unsatisfiable = true;
+            return range;
+        }
+        range.partial = true;
+        range.first = std::max<qint64>(0, size - b);
+        range.last = size - 1;
+        return range;
+    }
+    if (!fromOk || a < 0 || (!to.isEmpty() && (!toOk || b < a)))
+        return range;
+    if (a >= size) {
+        range.unsatisfiable = true;
+        return range;
+    }
+    range.partial = true;
+    range.first = a;
+    range.last = to.isEmpty() ? size - 1 : std::min(b, size - 1);
+    return range;
 }
 
 QString newSessionId()
@@ -113,12 +164,15 @@ void ConnectionWorker::sniff(QTcpSocket* socket)
     const QByteArray target = requestLine.value(1);
     const QByteArray path = target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?'));
     bool upgrade = false;
+    QByteArray range;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines.at(i).trimmed();
         const qsizetype colon = line.indexOf(':');
         if (colon > 0 && line.left(colon).trimmed().toLower() == "upgrade"
             && line.mid(colon + 1).trimmed().toLower() == "websocket")
             upgrade = true;
+        if (colon > 0 && line.left(colon).trimmed().toLower() == "range")
+            range = line.mid(colon + 1).trimmed();
     }
     if (upgrade && path == QByteArrayView(protocol::conversationPath)) {
         disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -133,10 +187,11 @@ void ConnectionWorker::sniff(QTcpSocket* socket)
         socket->disconnectFromHost();
         return;
     }
-    serveHttp(socket, method, path);
+    serveHttp(socket, method, path, range);
 }
 
-void ConnectionWorker::serveHttp(QTcpSocket* socket, const QByteArray& method, const QByteArray& path)
+void ConnectionWorker::serveHttp(
+    QTcpSocket* socket, const QByteArray& method, const QByteArray& path, const QByteArray& range)
 {
     QByteArray response;
     if (method != "GET" && method != "HEAD") {
@@ -147,9 +202,8 @@ void ConnectionWorker::serveHttp(QTcpSocket* socket, const QByteArray& method, c
     } else if (path == "/metrics") {
         response = httpResponse(200, "OK", "text/plain; version=0.0.4; charset=utf-8", m_server->metricsText());
     } else if (path.startsWith("/audio/")) {
-        response = httpResponse(404, "Not Found", "application/json",
-            jsonError(
-                QStringLiteral("audio.not_found"), tr("No audio is stored under %1.").arg(QString::fromUtf8(path))));
+        serveAudio(socket, method, path, range);
+        return;
     } else {
         response = httpResponse(404, "Not Found", "application/json",
             jsonError(QStringLiteral("http.not_found"),
@@ -160,6 +214,77 @@ void ConnectionWorker::serveHttp(QTcpSocket* socket, const QByteArray& method, c
         response.truncate(response.indexOf("\r\n\r\n") + 4);
     socket->write(response);
     socket->disconnectFromHost();
+}
+
+void ConnectionWorker::serveAudio(
+    QTcpSocket* socket, const QByteArray& method, const QByteArray& path, const QByteArray& range)
+{
+    const AudioStore* store = m_server->audioStore();
+    const std::optional<QUuid> id = AudioStore::idFromPath(path);
+    auto* file = store && id ? new QFile(store->pathFor(*id), socket) : nullptr;
+    if (!file || !file->open(QIODevice::ReadOnly)) {
+        delete file;
+        QByteArray response = httpResponse(404, "Not Found", "application/json",
+            jsonError(audiocodes::notFound,
+                tr("No audio is stored under %1: audio URLs come from the audio_url of a stored message.")
+                    .arg(QString::fromUtf8(path))));
+        if (method == "HEAD")
+            response.truncate(response.indexOf("\r\n\r\n") + 4);
+        socket->write(response);
+        socket->disconnectFromHost();
+        return;
+    }
+    const qint64 size = file->size();
+    const ByteRange wanted = parseRange(range, size);
+    QByteArray head;
+    if (wanted.unsatisfiable) {
+        const QByteArray body = jsonError(QStringLiteral("audio.range"),
+            tr("The range %1 lies outside the %2 bytes of this file: ask for bytes below %2.")
+                .arg(QString::fromLatin1(range))
+                .arg(size));
+        head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Type: application/json\r\nContent-Length: "
+            + QByteArray::number(body.size()) + "\r\nContent-Range: bytes */" + QByteArray::number(size)
+            + "\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n";
+        socket->write(method == "HEAD" ? head : head + body);
+        socket->disconnectFromHost();
+        delete file;
+        return;
+    }
+    const qint64 first = wanted.partial ? wanted.first : 0;
+    const qint64 length = wanted.partial ? wanted.last - wanted.first + 1 : size;
+    head = wanted.partial ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
+    head += "Content-Type: audio/wav\r\nContent-Length: " + QByteArray::number(length) + "\r\nAccept-Ranges: bytes\r\n";
+    if (wanted.partial) {
+        head += "Content-Range: bytes " + QByteArray::number(wanted.first) + '-' + QByteArray::number(wanted.last) + '/'
+            + QByteArray::number(size) + "\r\n";
+    }
+    head += "Connection: close\r\n\r\n";
+    socket->write(head);
+    m_counters->audioRequests.fetch_add(1, std::memory_order_relaxed);
+    if (method == "HEAD" || length == 0 || !file->seek(first)) {
+        delete file;
+        socket->disconnectFromHost();
+        return;
+    }
+    // The file goes out in chunks as the socket drains, never whole in memory.
+    auto remaining = std::make_shared<qint64>(length);
+    auto pump = [socket, file, remaining] {
+        constexpr qint64 chunkBytes = 64 * 1024;
+        while (*remaining > 0 && socket->bytesToWrite() < 4 * chunkBytes) {
+            const QByteArray chunk = file->read(std::min(chunkBytes, *remaining));
+            if (chunk.isEmpty()) {
+                *remaining = -1;
+                socket->abort();
+                return;
+            }
+            *remaining -= chunk.size();
+            socket->write(chunk);
+            if (*remaining == 0)
+                socket->disconnectFromHost();
+        }
+    };
+    connect(socket, &QTcpSocket::bytesWritten, file, pump);
+    pump();
 }
 
 void ConnectionWorker::onWebSocket()
@@ -352,16 +477,37 @@ void ConnectionWorker::onText(Connection* connection, const QString& text)
             if constexpr (std::is_same_v<T, protocol::UserMessage>) {
                 trackUserText(connection, frame.id, frame.role, frame.content, frame.metadata);
             } else if constexpr (std::is_same_v<T, protocol::AudioStart>) {
+                if (!connection->audio.isOpen())
+                    connection->discardedAudio.clear();
+                if (!m_server->audioStore()) {
+                    connection->discardedAudio = frame.id;
+                    sendError(socket, audiocodes::disabled,
+                        tr("This server stores no audio (it runs with --audio-dir none): send the transcript as a "
+                           "user.message instead."),
+                        frame.id);
+                    return;
+                }
                 const protocol::ErrorFrame error = connection->audio.start(frame);
-                if (!error.isNull())
+                if (!error.isNull()) {
                     sendError(socket, error.code, error.message, error.ref);
+                    return;
+                }
+                connection->audioPcm.clear();
             } else if constexpr (std::is_same_v<T, protocol::AudioEnd>) {
+                if (!connection->audio.isOpen() && !connection->discardedAudio.isEmpty()
+                    && connection->discardedAudio == frame.id) {
+                    // Already answered with audio.disabled or audio.too_long.
+                    connection->discardedAudio.clear();
+                    return;
+                }
+                const int sampleRate = connection->audio.isOpen() ? connection->audio.current().sampleRate : 0;
                 const protocol::ErrorFrame error = connection->audio.end(frame);
                 if (!error.isNull()) {
                     sendError(socket, error.code, error.message, error.ref);
                     return;
                 }
-                trackUserText(connection, frame.id, Role::User, frame.transcript, QJsonObject {});
+                const QByteArray pcm = std::exchange(connection->audioPcm, QByteArray());
+                trackUserText(connection, frame.id, Role::User, frame.transcript, QJsonObject {}, &pcm, sampleRate);
             } else {
                 endSession(connection, EndReason::ClientClosed, true);
             }
@@ -373,13 +519,38 @@ void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
 {
     connection->lastActivity.restart();
     m_counters->framesReceived.fetch_add(1, std::memory_order_relaxed);
+    if (connection->ended) {
+        connection->audio.reset(); // the session is over: its open audio is dropped
+        connection->audioPcm = QByteArray();
+        return;
+    }
+    if (!connection->audio.isOpen() && !connection->discardedAudio.isEmpty())
+        return; // the rest of an audio already refused or cut off
     const protocol::ErrorFrame error = connection->audio.binary(data.size());
-    if (!error.isNull())
+    if (!error.isNull()) {
         sendError(connection->socket, error.code, error.message, error.ref);
+        return;
+    }
+    const protocol::AudioStart& open = connection->audio.current();
+    const qint64 limit = qint64(m_options.maxAudioSeconds) * open.sampleRate * 2;
+    if (connection->audio.bytesReceived() > limit) {
+        const QString id = open.id;
+        connection->audio.reset();
+        connection->audioPcm = QByteArray();
+        connection->discardedAudio = id;
+        sendError(connection->socket, audiocodes::tooLong,
+            tr("The audio \"%1\" is longer than %2 s: it was dropped; send shorter utterances, or start the server "
+               "with a larger --max-audio-seconds.")
+                .arg(id)
+                .arg(m_options.maxAudioSeconds),
+            id);
+        return;
+    }
+    connection->audioPcm.append(data);
 }
 
-void ConnectionWorker::trackUserText(
-    Connection* connection, const QString& id, Role role, const QString& content, const QJsonObject& metadata)
+void ConnectionWorker::trackUserText(Connection* connection, const QString& id, Role role, const QString& content,
+    const QJsonObject& metadata, const QByteArray* pcm, int sampleRate)
 {
     QWebSocket* socket = connection->socket;
     const QUuid messageId = protocol::messageIdFor(connection->sessionId, id);
@@ -389,7 +560,21 @@ void ConnectionWorker::trackUserText(
         sendNow(socket, protocol::encode(protocol::MessageAck {id, ++connection->lastSeq, messageId}));
         return;
     }
-    const auto tracked = m_tracker->trackMessage(connection->sessionId, role, content, QString(), metadata, messageId);
+    QString audioUrl;
+    if (pcm) {
+        // The file is in place before the message that points at it is tracked.
+        const AudioStore* store = m_server->audioStore();
+        const Status stored = store ? store->write(messageId, sampleRate, *pcm)
+                                    : Status {audiocodes::disabled, tr("This server stores no audio.")};
+        if (!stored.isNull()) {
+            qCWarning(lcServer).noquote() << stored.message;
+            sendError(socket, stored.code, stored.message, id);
+            return;
+        }
+        countStored(pcm->size());
+        audioUrl = m_server->audioUrl(messageId);
+    }
+    const auto tracked = m_tracker->trackMessage(connection->sessionId, role, content, audioUrl, metadata, messageId);
     if (!tracked) {
         const QString code = tracked.error().code == u"tracker.overloaded" ? QStringLiteral("server.overloaded")
             : tracked.error().code == u"tracker.stopped"                   ? QStringLiteral("server.shutting_down")
@@ -425,16 +610,43 @@ void ConnectionWorker::scheduleReply(Connection* connection, const QString& repl
         const QString id = QStringLiteral("agent-%1").arg(++open->agentReplies);
         const QJsonObject metadata {
             {QStringLiteral("reply_to"), replyTo}, {QStringLiteral("reply_latency_ms"), qint64(since.elapsed())}};
-        const auto tracked
-            = m_tracker->trackMessage(sessionId, m_options.faults.agentWrongRole ? Role::User : Role::Agent,
-                reply.content, reply.audioUrl, metadata, protocol::messageIdFor(sessionId, id));
+        const QUuid messageId = protocol::messageIdFor(sessionId, id);
+        const QString audioUrl = speak(messageId, reply.content).value_or(reply.audioUrl);
+        const auto tracked = m_tracker->trackMessage(sessionId,
+            m_options.faults.agentWrongRole ? Role::User : Role::Agent, reply.content, audioUrl, metadata, messageId);
         if (!tracked)
             return;
         open->lastSeq = std::max(open->lastSeq, tracked->seq);
         hold(m_untilDurable, tracked->ticket, socket,
             protocol::encode(
-                protocol::AgentMessage {id, reply.content, reply.audioUrl, replyTo, tracked->seq, tracked->createdAt}));
+                protocol::AgentMessage {id, reply.content, audioUrl, replyTo, tracked->seq, tracked->createdAt}));
     });
+}
+
+void ConnectionWorker::countStored(qint64 pcmBytes)
+{
+    m_counters->audioFilesStored.fetch_add(1, std::memory_order_relaxed);
+    m_counters->audioBytesStored.fetch_add(quint64(pcmBytes + wav::headerBytes), std::memory_order_relaxed);
+}
+
+std::optional<QString> ConnectionWorker::speak(const QUuid& messageId, const QString& text)
+{
+    const AudioStore* store = m_server->audioStore();
+    if (!m_options.speaker || !store || text.isEmpty())
+        return std::nullopt;
+    // Synthesis runs here, in the worker's thread: its connections wait meanwhile (espeak-ng
+    // takes tens of milliseconds for a sentence).
+    const auto pcm = m_options.speaker(text);
+    if (!pcm) {
+        qCWarning(lcServer).noquote() << "the reply goes out without audio:" << pcm.errorText();
+        return std::nullopt;
+    }
+    if (const Status stored = store->write(messageId, speakerSampleRate, *pcm); !stored.isNull()) {
+        qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.message;
+        return std::nullopt;
+    }
+    countStored(pcm->size());
+    return m_server->audioUrl(messageId);
 }
 
 void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool notify)
@@ -442,6 +654,8 @@ void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool
     if (connection->ended)
         return;
     connection->ended = true;
+    connection->audio.reset(); // an audio still open is kept nowhere
+    connection->audioPcm = QByteArray();
     m_counters->activeSessions.fetch_sub(1);
     if (m_options.faults.neverEnd) {
         // Test fault: the client is told the session ended; the database never hears of it.

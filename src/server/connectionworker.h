@@ -11,6 +11,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 class QTcpSocket;
 class QWebSocket;
@@ -48,6 +49,10 @@ private:
         bool timedOut = false;
         bool wantsPersisted = false;
         protocol::AudioGate audio;
+        QByteArray audioPcm; ///< the PCM of the open audio so far
+        /// An audio refused (audio.disabled) or cut off (audio.too_long): its binary frames are
+        /// dropped quietly and its audio.end is not answered.
+        QString discardedAudio;
         QElapsedTimer lastActivity;
         int agentReplies = 0;
         qint64 lastSeq = 0;
@@ -61,13 +66,19 @@ private:
     };
 
     void sniff(QTcpSocket* socket);
-    void serveHttp(QTcpSocket* socket, const QByteArray& method, const QByteArray& path);
+    void serveHttp(QTcpSocket* socket, const QByteArray& method, const QByteArray& path, const QByteArray& range);
+    void serveAudio(QTcpSocket* socket, const QByteArray& method, const QByteArray& path, const QByteArray& range);
     void onWebSocket();
     void onText(Connection* connection, const QString& text);
     void onBinary(Connection* connection, const QByteArray& data);
     void onDisconnected(QWebSocket* socket);
-    void trackUserText(
-        Connection* connection, const QString& id, Role role, const QString& content, const QJsonObject& metadata);
+    /// Tracks a user message; with pcm, its audio is stored first and the message carries its URL.
+    void trackUserText(Connection* connection, const QString& id, Role role, const QString& content,
+        const QJsonObject& metadata, const QByteArray* pcm = nullptr, int sampleRate = 0);
+    /// Speaks an agent's reply through ServerOptions::speaker and stores it; its audio URL, or
+    /// nullopt when there is no speaker or audio store, or synthesis or storage failed.
+    std::optional<QString> speak(const QUuid& messageId, const QString& text);
+    void countStored(qint64 pcmBytes);
     void scheduleReply(Connection* connection, const QString& replyTo, const QString& text);
     void endSession(Connection* connection, EndReason reason, bool notify);
     void sendNow(QWebSocket* socket, const QByteArray& frame);

@@ -128,6 +128,12 @@ ConversationServer::~ConversationServer()
 
 Status ConversationServer::listen()
 {
+    if (!m_options.audioDirectory.isEmpty()) {
+        auto store = AudioStore::open(m_options.audioDirectory);
+        if (!store)
+            return store.error();
+        m_audio = std::move(*store);
+    }
     const int threads
         = m_options.workerThreads > 0 ? m_options.workerThreads : std::max(1, QThread::idealThreadCount());
     for (int i = 0; i < threads; ++i) {
@@ -155,6 +161,7 @@ Status ConversationServer::listen()
                 .arg(m_options.port)
                 .arg(m_listener->errorString())};
     }
+    m_httpBase = httpUrl().toString();
     qCInfo(lcServer).noquote() << "listening on" << conversationUrl().toString() << "with" << threads
                                << "worker thread(s)," << (m_options.noAuth ? "no authentication" : "bearer tokens");
     return {};
@@ -174,6 +181,11 @@ QUrl ConversationServer::conversationUrl() const
     url.setScheme(QStringLiteral("ws"));
     url.setPath(protocol::conversationPath);
     return url;
+}
+
+QString ConversationServer::audioUrl(const QUuid& messageId) const
+{
+    return m_httpBase + AudioStore::pathOf(messageId);
 }
 
 QUrl ConversationServer::httpUrl() const
@@ -275,6 +287,12 @@ QByteArray ConversationServer::metricsText() const
         double(m_counters->framesReceived));
     appendMetric(out, "voxtrack_frames_rejected_total", "counter", "Frames answered with an error frame.",
         double(m_counters->framesRejected));
+    appendMetric(out, "voxtrack_audio_files_stored_total", "counter",
+        "Utterances and spoken replies written to the audio store.", double(m_counters->audioFilesStored));
+    appendMetric(out, "voxtrack_audio_bytes_stored_total", "counter", "Bytes of WAV files written to the audio store.",
+        double(m_counters->audioBytesStored));
+    appendMetric(out, "voxtrack_audio_requests_total", "counter", "Stored audio served over HTTP (200 or 206).",
+        double(m_counters->audioRequests));
     appendHistogram(out, "voxtrack_batch_rows", "Commands per database transaction.", t.batchRows);
     appendHistogram(out, "voxtrack_write_seconds", "Time to write one batch, commit included.", t.writeSeconds);
 

@@ -39,6 +39,20 @@ Expected<std::unique_ptr<EmbeddedServer>> EmbeddedServer::start(Options options)
                 "Could not create the journal directory %1: check its parent is writable.")
                 .arg(journal)};
     }
+    if (options.audioDirectory == u"none") {
+        options.server.audioDirectory.clear();
+    } else if (!options.audioDirectory.isEmpty()) {
+        options.server.audioDirectory = options.audioDirectory;
+    } else {
+        embedded->m_temporaryAudio = std::make_unique<QTemporaryDir>();
+        if (!embedded->m_temporaryAudio->isValid()) {
+            return Error {QStringLiteral("server.audio_dir"),
+                QCoreApplication::translate("voxtrack::server::EmbeddedServer",
+                    "No temporary directory for the audio: %1. Free some space or set TMPDIR.")
+                    .arg(embedded->m_temporaryAudio->errorString())};
+        }
+        options.server.audioDirectory = embedded->m_temporaryAudio->path();
+    }
     // As voxtrackd does: the schema is in place before the first client comes.
     {
         auto connection = store::Connection::open(options.database);

@@ -26,6 +26,9 @@ public:
         DatabaseUrl database;
         /// Where the tracker journals; empty: a temporary directory removed with the server.
         QString journalDirectory;
+        /// Where utterances are stored; empty: a temporary directory removed with the server;
+        /// "none": audio is refused (audio.disabled). Overrides server.audioDirectory.
+        QString audioDirectory;
         /// Port 0 (a free one) and identity from ?user_id= unless set otherwise.
         ServerOptions server = defaultServerOptions();
         /// Null: the built-in rules, with their human-like delays.
@@ -49,6 +52,11 @@ public:
     [[nodiscard]] const DatabaseUrl& database() const { return m_database; }
     [[nodiscard]] ConversationServer& server() { return *m_server; }
     [[nodiscard]] tracker::ConversationTracker& tracker() { return *m_tracker; }
+    /// The directory of stored utterances; empty when audio is refused.
+    [[nodiscard]] QString audioDirectory() const
+    {
+        return m_server->audioStore() ? m_server->audioStore()->directory() : QString();
+    }
     /// Waits until everything the tracker accepted so far is in the database.
     [[nodiscard]] bool waitForPersisted(int timeoutMs = 10000);
 
@@ -57,6 +65,7 @@ private:
 
     DatabaseUrl m_database;
     std::unique_ptr<QTemporaryDir> m_temporaryJournal;
+    std::unique_ptr<QTemporaryDir> m_temporaryAudio;
     std::unique_ptr<tracker::ConversationTracker> m_tracker;
     std::unique_ptr<ConversationServer> m_server;
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/databaseurl.h"
-#include "core/process.h"
 #include "core/i18n.h"
+#include "core/process.h"
 #include "server/agent.h"
 #include "server/conversationserver.h"
 #include "store/connection.h"
@@ -86,6 +86,14 @@ int main(int argc, char* argv[])
     const QCommandLineOption journalOption(QStringLiteral("journal"),
         Text::tr("Journal directory (default %1/journal; \"none\" to run without one).").arg(dataDirectory),
         Text::tr("dir"), QDir(dataDirectory).filePath(QStringLiteral("journal")));
+    const QCommandLineOption audioDirOption(QStringLiteral("audio-dir"),
+        Text::tr("Directory of stored utterances, served as /audio/<message_id>.wav (default %1/audio; \"none\" "
+                 "to refuse audio).")
+            .arg(dataDirectory),
+        Text::tr("dir"), QDir(dataDirectory).filePath(QStringLiteral("audio")));
+    const QCommandLineOption maxAudioOption(QStringLiteral("max-audio-seconds"),
+        Text::tr("Longest utterance kept; longer ones are dropped with audio.too_long (default 60)."),
+        Text::tr("seconds"), QStringLiteral("60"));
     const QCommandLineOption logOption(QStringLiteral("log-level"),
         Text::tr("debug, info (default), warning or error."), Text::tr("level"), QStringLiteral("info"));
     const QCommandLineOption idleOption(QStringLiteral("idle-timeout"),
@@ -102,7 +110,7 @@ int main(int argc, char* argv[])
         Text::tr("fault"));
     parser.addOption(faultOption);
     parser.addOptions({dbOption, listenOption, secretOption, noAuthOption, frameOption, sessionsOption, rulesOption,
-        silentOption, journalOption, logOption, idleOption, shutdownOption});
+        silentOption, journalOption, audioDirOption, maxAudioOption, logOption, idleOption, shutdownOption});
     parser.process(app);
 
     auto positiveInt = [&](const QCommandLineOption& option, int minimum, int& value) -> Status {
@@ -159,11 +167,19 @@ int main(int argc, char* argv[])
     for (const auto& [option, minimum, target] :
         {std::tuple {&frameOption, 256, &maxFrameBytes}, std::tuple {&sessionsOption, 1, &serverOptions.maxSessions},
             std::tuple {&idleOption, 100, &serverOptions.idleTimeoutMs},
-            std::tuple {&shutdownOption, 0, &shutdownTimeout}}) {
+            std::tuple {&shutdownOption, 0, &shutdownTimeout},
+            std::tuple {&maxAudioOption, 1, &serverOptions.maxAudioSeconds}}) {
         if (Status status = positiveInt(*option, minimum, *target); !status.isNull())
             return fail(status);
     }
     serverOptions.maxFrameBytes = maxFrameBytes;
+    const QString audioDirectory = parser.value(audioDirOption);
+    serverOptions.audioDirectory = audioDirectory == u"none" ? QString() : audioDirectory;
+    // Before the database is touched: a directory that cannot take audio stops the start at once.
+    if (!serverOptions.audioDirectory.isEmpty()) {
+        if (auto store = server::AudioStore::open(serverOptions.audioDirectory); !store)
+            return fail(store.error());
+    }
     serverOptions.pingIntervalMs = std::max(50, serverOptions.idleTimeoutMs / 3);
 
     for (const QString& fault : parser.values(faultOption)) {

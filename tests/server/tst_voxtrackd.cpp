@@ -5,6 +5,9 @@
 #include "store/doctor.h"
 #include "support/testdatabase.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -96,7 +99,7 @@ class Daemon {
 public:
     ~Daemon() { kill(); }
 
-    bool start(const DatabaseUrl& database, const QString& journal)
+    bool start(const DatabaseUrl& database, const QString& journal, const QStringList& extra = {})
     {
         m_output.clear();
         m_process = std::make_unique<QProcess>();
@@ -105,9 +108,11 @@ public:
         environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("voxtrack.tracker.info=false"));
         m_process->setProcessEnvironment(environment);
         m_process->start(qEnvironmentVariable("VOXTRACKD"),
-            {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
+            QStringList {QStringLiteral("--db"), database.toString(), QStringLiteral("--journal"), journal,
                 QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--no-auth"),
-                QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"), QStringLiteral("10000")});
+                QStringLiteral("--silent-agent"), QStringLiteral("--shutdown-timeout"), QStringLiteral("10000"),
+                QStringLiteral("--audio-dir"), QDir(journal).filePath(QStringLiteral("audio"))}
+                + extra);
         if (!m_process->waitForStarted(10000))
             return false;
         static const QRegularExpression listening(QStringLiteral("listening on (ws://\\S+)"));
@@ -242,6 +247,62 @@ private Q_SLOTS:
         m_journal.reset();
     }
 
+    void unwritableAudioDirectoryStopsTheStart()
+    {
+        QFile blocker(m_journal->filePath(QStringLiteral("a-file")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        Daemon daemon;
+        QVERIFY(!daemon.start(m_database->url(), m_journal->path(),
+            {QStringLiteral("--audio-dir"), m_journal->filePath(QStringLiteral("a-file/audio"))}));
+        daemon.waitForExit(10000); // false when it has already exited
+        QCOMPARE(daemon.exitCode(), 2);
+        const QString errors = daemon.errors();
+        QVERIFY2(errors.contains(QStringLiteral("[server.audio_dir]")), qPrintable(errors));
+        QCOMPARE(errors.count(u'\n'), 1);
+    }
+
+    void utterancesGoToTheAudioDirectory()
+    {
+        const QString audio = m_journal->filePath(QStringLiteral("spoken"));
+        Daemon daemon;
+        QVERIFY2(
+            daemon.start(m_database->url(), m_journal->path(),
+                {QStringLiteral("--audio-dir"), audio, QStringLiteral("--max-audio-seconds"), QStringLiteral("2")}),
+            qPrintable(daemon.errors()));
+        QVERIFY(QFileInfo(audio).isDir());
+        QWebSocket socket;
+        QStringList texts;
+        connect(&socket, &QWebSocket::textMessageReceived, &socket, [&texts](const QString& text) { texts << text; });
+        socket.open(daemon.conversation(QStringLiteral("speaker")));
+        QTRY_COMPARE(texts.size(), 1); // session.started
+        socket.sendTextMessage(
+            QStringLiteral("{\"type\":\"audio.start\",\"id\":\"a1\",\"format\":\"pcm_s16le\",\"sample_rate\":16000}"));
+        socket.sendBinaryMessage(QByteArray(32000, '\x01'));
+        socket.sendTextMessage(QStringLiteral("{\"type\":\"audio.end\",\"id\":\"a1\",\"transcript\":\"hi\"}"));
+        // Three seconds against --max-audio-seconds 2.
+        socket.sendTextMessage(
+            QStringLiteral("{\"type\":\"audio.start\",\"id\":\"a2\",\"format\":\"pcm_s16le\",\"sample_rate\":16000}"));
+        socket.sendBinaryMessage(QByteArray(96000, '\x01'));
+        QTRY_COMPARE(texts.size(), 3);
+        // The error goes out at once, the ack once the journal holds the message: either may come first.
+        QUuid messageId;
+        QString tooLong;
+        for (const QString& text : std::as_const(texts)) {
+            const auto frame = protocol::parseServerFrame(QStringView(text));
+            QVERIFY2(frame, qPrintable(text));
+            if (const auto* ack = std::get_if<protocol::MessageAck>(&*frame))
+                messageId = ack->messageId;
+            else if (const auto* error = std::get_if<protocol::ErrorFrame>(&*frame))
+                tooLong = error->code + u' ' + error->ref;
+        }
+        QCOMPARE(tooLong, QStringLiteral("audio.too_long a2"));
+        QFile file(QDir(audio).filePath(messageId.toString(QUuid::WithoutBraces) + QStringLiteral(".wav")));
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+        QCOMPARE(file.size(), 32000 + 44);
+        QCOMPARE(QDir(audio).entryList(QDir::Files).size(), 1);
+    }
+
     void killedMidRunLosesNothing()
     {
         Daemon daemon;
@@ -258,7 +319,7 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(totalAcked() >= 1500, 30000);
         daemon.signal(SIGKILL);
-        QVERIFY(daemon.waitForExit(10000));
+        daemon.waitForExit(10000); // false when it has already exited
         QCOMPARE(daemon.exitStatus(), QProcess::CrashExit);
         QTRY_VERIFY(std::all_of(clients.cbegin(), clients.cend(), [](const Client* c) { return c->closed(); }));
 
