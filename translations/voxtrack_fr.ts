@@ -479,6 +479,13 @@
     </message>
 </context>
 <context>
+    <name>QCoreApplication</name>
+    <message>
+        <source>The audio of the message %1 is not a valid WAV file: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SessionsPage</name>
     <message>
         <source>Only this user&apos;s sessions</source>
@@ -581,6 +588,22 @@
     <message>
         <source>Se&amp;nd</source>
         <translation>E&amp;nvoyer</translation>
+    </message>
+    <message>
+        <source>Send each utterance as speech: synthesized with espeak-ng and streamed as 16 kHz audio in real time, with its text as the transcript</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;poken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also play the speech on this computer while it is sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Al&amp;oud</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1148,10 +1171,6 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <translation> (arrêt en cours)</translation>
     </message>
     <message>
-        <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
-        <translation>Exécute les conversations d&apos;un fichier de scénario (docs/scenarios.md) sur un serveur utilisant le protocole v1&#xa0;: d&apos;une seule session à des milliers simultanément, avec des temps de réflexion, des attentes sur chaque réponse et des valeurs capturées. Avec --verify, chaque session terminée est comparée à la base de données&#xa0;: la ligne de la session et chaque message, rôle, contenu et durée. Les seuils du scénario déterminent le code de sortie&#xa0;: 0 si tous les seuils sont respectés et que la vérification ne relève rien, 1 sinon, 2 si l&apos;exécution n&apos;a pas pu avoir lieu. Ctrl+C arrête l&apos;exécution proprement et écrit tout de même le rapport&#xa0;; un second Ctrl+C interrompt les connexions ouvertes.</translation>
-    </message>
-    <message>
         <source>The scenario file (JSON).</source>
         <translation>Le fichier de scénario (JSON).</translation>
     </message>
@@ -1327,6 +1346,22 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <translation>%1 lignes en %2 s&#xa0;: %3 lignes/s. La graine %4 reproduit ce contenu.
 </translation>
     </message>
+    <message>
+        <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration, and the stored audio of every spoken turn. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How spoken turns send their audio: realtime (one 20 ms frame every 20 ms) or fast (all at once), instead of the scenario&apos;s &quot;audio&quot;.&quot;pacing&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mode</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>
@@ -1376,6 +1411,46 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>Could not create the report directory %1.</source>
         <translation>Impossible de créer le répertoire du rapport %1.</translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation type="unfinished">défini</translation>
+    </message>
+    <message>
+        <source>The message %1 was sent as voice, but its audio_url is NULL: the server did not store the audio.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an http URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio_url of the message %1 is not an http URL (%2): the server must store where it serves the audio.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fetching the audio of the message %1 from %2 failed (%3): check that the server serves the audio it stored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a WAV file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>16000 Hz, 1 channel, 16 bits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 Hz, %2 channel(s), %3 bits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio of the message %1 is %2 Hz, %3 channel(s), %4 bits, but 16000 Hz mono 16-bit audio was sent: the server must store the PCM as it arrived.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio of the message %1 lasts %2 s, but %3 s were sent: audio was lost or added on the way.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1674,6 +1749,30 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>The scenario file %1 cannot be read (%2): check the path and its permissions.</source>
         <translation>Le fichier de scénario %1 ne peut pas être lu (%2)&#xa0;: vérifiez le chemin et ses droits d&apos;accès.</translation>
     </message>
+    <message>
+        <source>%1: espeak-ng has no voice &quot;%2&quot;: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a whole number of words per minute from %1 to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>true, false or an object with &quot;name&quot; and &quot;rate&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;realtime&quot; or &quot;fast&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: only user turns can be spoken, and this turn&apos;s role is &quot;%2&quot;: remove &quot;voice&quot;, or make the turn a user turn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: a spoken turn carries no metadata (audio.end has none): remove &quot;metadata&quot; or &quot;voice&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::client::SessionDriver</name>
@@ -1808,6 +1907,13 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>The message row %1 (seq %2, role &quot;%3&quot;) was never exchanged with the client.</source>
         <translation>La ligne de message %1 (seq %2, rôle «&#xa0;%3&#xa0;») n&apos;a jamais été échangée avec le client.</translation>
     </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::client::VerifyWorker</name>
@@ -1856,6 +1962,49 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>The database does not allow the role &quot;%1&quot;: the allowed roles are %2.</source>
         <translation>La base de données n&apos;autorise pas le rôle «&#xa0;%1&#xa0;»&#xa0;: les rôles autorisés sont %2.</translation>
+    </message>
+    <message>
+        <source>Stop playing this message (Space)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play this message&apos;s audio (Space)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::gui::CallPlayer</name>
+    <message>
+        <source>There is no audio output device: connect speakers or headphones to play recordings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The recording at %1 could not be played (%2): check the system&apos;s sound settings and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The message&apos;s audio_url &quot;%1&quot; is not a URL: it should be like http://host:port/audio/&lt;id&gt;.wav.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no recording at %1 (HTTP 404): check that the app is connected to the server that recorded this call.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The recording at %1 could not be fetched (%2): check that voxtrackd is running and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The recording at %1 is not a WAV file: check that the message&apos;s audio_url points at voxtrackd&apos;s /audio/ path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The recording at %1 could not be kept for playing (%2): free some space in the temporary directory and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>error %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2202,6 +2351,34 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>Copied the message to the clipboard.</source>
         <translation>Message copié dans le presse-papiers.</translation>
+    </message>
+    <message>
+        <source>Play call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished">Arrêter</translation>
+    </message>
+    <message>
+        <source>Play message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop playing (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This conversation has no recorded audio: only messages with an audio_url can be played.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play every recorded message of the call in order (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This conversation has no recorded audio.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2954,6 +3131,18 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>What about Microsoft?</source>
         <translation>Et Microsoft&#xa0;?</translation>
     </message>
+    <message>
+        <source>spoken · %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also play the speech on this computer while it is sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no audio output device: connect speakers or headphones to hear the speech.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::json</name>
@@ -3430,10 +3619,6 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <translation>Seule la méthode GET est prise en charge ici.</translation>
     </message>
     <message>
-        <source>No audio is stored under %1.</source>
-        <translation>Aucun audio n&apos;est enregistré sous %1.</translation>
-    </message>
-    <message>
         <source>Nothing is served at %1: the endpoints are %2, /healthz and /metrics.</source>
         <translation>Rien n&apos;est servi à l&apos;adresse %1&#xa0;: les points de terminaison sont %2, /healthz et /metrics.</translation>
     </message>
@@ -3457,6 +3642,26 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>This session has ended and takes no more frames: open a new connection for a new session.</source>
         <translation>Cette session est terminée et n&apos;accepte plus de trames&#xa0;: ouvrez une nouvelle connexion pour une nouvelle session.</translation>
     </message>
+    <message>
+        <source>No audio is stored under %1: audio URLs come from the audio_url of a stored message.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The range %1 lies outside the %2 bytes of this file: ask for bytes below %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This server stores no audio (it runs with --audio-dir none): send the transcript as a user.message instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The audio &quot;%1&quot; is longer than %2 s: it was dropped; send shorter utterances, or start the server with a larger --max-audio-seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This server stores no audio.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::server::ConversationServer</name>
@@ -3474,6 +3679,10 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>Could not create the journal directory %1: check its parent is writable.</source>
         <translation>Impossible de créer le répertoire du journal %1&#xa0;: vérifiez que son répertoire parent est accessible en écriture.</translation>
+    </message>
+    <message>
+        <source>No temporary directory for the audio: %1. Free some space or set TMPDIR.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3616,6 +3825,29 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>The rules file %1 cannot be read (%2): check the path and its permissions.</source>
         <translation>Le fichier de règles %1 ne peut pas être lu (%2)&#xa0;: vérifiez le chemin et ses droits d&apos;accès.</translation>
+    </message>
+</context>
+<context>
+    <name>voxtrack::speech</name>
+    <message>
+        <source>espeak-ng could not start: install espeak-ng-data (or set ESPEAK_DATA_PATH to its directory).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The speech rate %1 is out of range: use %2 to %3 words per minute.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The voice &quot;%1&quot; is not known to espeak-ng: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no text to speak: give a sentence to say.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>espeak-ng failed to speak the text (error %1): check that espeak-ng-data is complete.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4370,6 +4602,30 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <message>
         <source>This process may open only %1 files, fewer than --max-sessions %2 needs: raise the limit (ulimit -n) or lower --max-sessions.</source>
         <translation>Ce processus ne peut ouvrir que %1 fichiers, moins que ce que nécessite --max-sessions %2&#xa0;: augmentez la limite (ulimit -n) ou réduisez --max-sessions.</translation>
+    </message>
+    <message>
+        <source>Directory of stored utterances, served as /audio/&lt;message_id&gt;.wav (default %1/audio; &quot;none&quot; to refuse audio).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Longest utterance kept; longer ones are dropped with audio.too_long (default 60).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation type="unfinished">secondes</translation>
+    </message>
+    <message>
+        <source>Speak the agent&apos;s replies with espeak-ng in this voice (en-us, en-gb, de, …; espeak-ng --voices lists them): each reply is stored as a WAV file and sent with its audio_url. Needs --audio-dir.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>voice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--speak-replies stores the spoken replies: give an --audio-dir other than none.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "gui/demo.h"
+#include "speech/synthesizer.h"
 
 #include "gui/connectionbar.h"
 #include "gui/loadpanel.h"
@@ -80,6 +81,11 @@ Expected<std::unique_ptr<Demo>> Demo::start(MainWindow& window, Options options)
     server::EmbeddedServer::Options serverOptions;
     serverOptions.database = *url;
     serverOptions.journalDirectory = directory.absoluteFilePath(QStringLiteral("demo-journal"));
+    // The callers speak; the agent answers aloud too: every message of a demo call can be played.
+    serverOptions.audioDirectory = directory.absoluteFilePath(QStringLiteral("demo-audio"));
+    if (options.spokenReplies) {
+        serverOptions.server.speaker = [](const QString& text) { return speech::synthesize(text, speech::Voice {}); };
+    }
     auto embedded = server::EmbeddedServer::start(serverOptions);
     if (!embedded)
         return embedded.error();

@@ -17,9 +17,9 @@ namespace voxtrack::gui {
 class MainWindow;
 
 /// `voxtrack --demo`: voxtrackd inside the app on an SQLite database in the user's data
-/// directory, a few days of history seeded into it the first time, and the built-in demo
-/// scenario driving gentle synthetic conversations through the Simulator's load panel, so that
-/// every page has something live to show.
+/// directory (utterances stored beside it in demo-audio/), a few days of history seeded into it
+/// the first time, and the built-in demo scenario driving gentle spoken conversations through the
+/// Simulator's load panel, so that every page has something live to show and to play.
 class Demo : public QObject {
     Q_OBJECT
 
@@ -29,6 +29,8 @@ public:
         QString dataDirectory;
         /// Sessions of history seeded into an empty database (0: none).
         int historySessions = 1200;
+        /// The agent's replies spoken (espeak-ng) and stored, as the callers' utterances are.
+        bool spokenReplies = true;
         /// The scenario the load panel runs.
         QString scenario = QStringLiteral(":/voxtrack/scenarios/demo.json");
     };

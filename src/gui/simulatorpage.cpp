@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "gui/simulatorpage.h"
+#include "speech/synthesizer.h"
 #include "ui_simulatorpage.h"
 
 #include "client/voiceclient.h"
@@ -61,6 +62,9 @@ SimulatorPage::SimulatorPage(QWidget* parent)
     , m_loadPanel(nullptr)
 {
     ui->setupUi(this);
+    connect(ui->voiceCheck, &QCheckBox::toggled, this, &SimulatorPage::updateAloud);
+    connect(&m_devices, &QMediaDevices::audioOutputsChanged, this, &SimulatorPage::updateAloud);
+    updateAloud();
     m_loadPanel = new LoadPanel(this);
     ui->splitter->addWidget(m_loadPanel);
     ui->splitter->setStretchFactor(0, 3);
@@ -184,8 +188,23 @@ void SimulatorPage::sendText(const QString& text)
         Q_EMIT statusMessage(tr("There is nothing to say: type what the user says, or pick one of the phrases."));
         return;
     }
-    const QString id = m_client->say(trimmed);
-    addBubble(int(Role::User), trimmed);
+    QString id;
+    if (ui->voiceCheck->isChecked()) {
+        const auto pcm = speech::synthesize(trimmed);
+        if (!pcm) {
+            Q_EMIT statusMessage(pcm.error().message);
+            return;
+        }
+        id = m_client->speak(trimmed, *pcm, client::Pacing::RealTime);
+        const QPersistentModelIndex bubble = addBubble(int(Role::User), trimmed);
+        m_chat->setData(bubble, tr("spoken · %1").arg(models::durationText(speech::durationSeconds(pcm->size()))),
+            BubbleDelegate::DetailRole);
+        if (ui->aloudCheck->isChecked() && ui->aloudCheck->isEnabled())
+            playAloud(*pcm);
+    } else {
+        id = m_client->say(trimmed);
+        addBubble(int(Role::User), trimmed);
+    }
     m_replies.insert(id, QPersistentModelIndex());
     ++m_turns;
     updateHeader();
@@ -345,6 +364,30 @@ void SimulatorPage::updateHeader()
     ui->headerLabel->setText(
         tr("Session %1 · %2 · %n turn(s) · %3", nullptr, m_turns).arg(shortId(m_sessionId), state, clockText(ms)));
     ui->headerLabel->setToolTip(m_sessionId);
+}
+
+void SimulatorPage::playAloud(const QByteArray& pcm)
+{
+    if (m_sink)
+        m_sink->stop();
+    QAudioFormat format;
+    format.setSampleRate(speech::sampleRate);
+    format.setChannelCount(1);
+    format.setSampleFormat(QAudioFormat::Int16);
+    m_aloudBuffer.close();
+    m_aloudBuffer.setData(pcm);
+    m_aloudBuffer.open(QIODevice::ReadOnly);
+    m_sink = std::make_unique<QAudioSink>(QMediaDevices::defaultAudioOutput(), format);
+    m_sink->start(&m_aloudBuffer);
+}
+
+void SimulatorPage::updateAloud()
+{
+    const bool device = !QMediaDevices::audioOutputs().isEmpty();
+    ui->aloudCheck->setEnabled(device && ui->voiceCheck->isChecked());
+    ui->aloudCheck->setToolTip(device ? tr("Also play the speech on this computer while it is sent")
+                                      : tr("There is no audio output device: connect speakers or headphones to "
+                                           "hear the speech."));
 }
 
 } // namespace voxtrack::gui

@@ -4,8 +4,11 @@
 #include "core/databaseurl.h"
 #include "core/error.h"
 
+#include <QAudioSink>
+#include <QBuffer>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QMediaDevices>
 #include <QPersistentModelIndex>
 #include <QPointer>
 #include <QTimer>
@@ -80,6 +83,8 @@ private:
     enum class State { Idle, Connecting, Open, Ending };
 
     void sendFromField();
+    void playAloud(const QByteArray& pcm);
+    void updateAloud();
     void onStarted(const QString& sessionId);
     void onReplied(const QString& replyTo, const QString& content);
     void onPersisted(const QString& id);
@@ -105,6 +110,10 @@ private:
     QElapsedTimer m_sessionClock;
     qint64 m_sessionMs = 0; ///< the session's length once it ended
     QTimer m_headerClock;
+    /// Plays spoken utterances on this computer ("Aloud").
+    QBuffer m_aloudBuffer; ///< before the sink that reads it, so it outlives the sink
+    std::unique_ptr<QAudioSink> m_sink;
+    QMediaDevices m_devices;
     QHash<QString, QPersistentModelIndex> m_replies; ///< the agent's reply to each message sent, by frame id
 };
 

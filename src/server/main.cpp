@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "speech/synthesizer.h"
+
 #include "core/databaseurl.h"
 #include "core/i18n.h"
 #include "core/process.h"
@@ -94,6 +96,10 @@ int main(int argc, char* argv[])
     const QCommandLineOption maxAudioOption(QStringLiteral("max-audio-seconds"),
         Text::tr("Longest utterance kept; longer ones are dropped with audio.too_long (default 60)."),
         Text::tr("seconds"), QStringLiteral("60"));
+    const QCommandLineOption speakOption(QStringLiteral("speak-replies"),
+        Text::tr("Speak the agent's replies with espeak-ng in this voice (en-us, en-gb, de, …; espeak-ng --voices "
+                 "lists them): each reply is stored as a WAV file and sent with its audio_url. Needs --audio-dir."),
+        Text::tr("voice"));
     const QCommandLineOption logOption(QStringLiteral("log-level"),
         Text::tr("debug, info (default), warning or error."), Text::tr("level"), QStringLiteral("info"));
     const QCommandLineOption idleOption(QStringLiteral("idle-timeout"),
@@ -109,8 +115,9 @@ int main(int argc, char* argv[])
                  "ended sessions active in the database). May be given more than once."),
         Text::tr("fault"));
     parser.addOption(faultOption);
-    parser.addOptions({dbOption, listenOption, secretOption, noAuthOption, frameOption, sessionsOption, rulesOption,
-        silentOption, journalOption, audioDirOption, maxAudioOption, logOption, idleOption, shutdownOption});
+    parser.addOptions(
+        {dbOption, listenOption, secretOption, noAuthOption, frameOption, sessionsOption, rulesOption, silentOption,
+            journalOption, audioDirOption, maxAudioOption, speakOption, logOption, idleOption, shutdownOption});
     parser.process(app);
 
     auto positiveInt = [&](const QCommandLineOption& option, int minimum, int& value) -> Status {
@@ -179,6 +186,16 @@ int main(int argc, char* argv[])
     if (!serverOptions.audioDirectory.isEmpty()) {
         if (auto store = server::AudioStore::open(serverOptions.audioDirectory); !store)
             return fail(store.error());
+    }
+    if (parser.isSet(speakOption)) {
+        if (serverOptions.audioDirectory.isEmpty()) {
+            return fail({QStringLiteral("usage"),
+                Text::tr("--speak-replies stores the spoken replies: give an --audio-dir other than none.")});
+        }
+        const speech::Voice voice {parser.value(speakOption), speech::defaultRate};
+        if (Status checked = speech::checkVoice(voice); !checked.isNull())
+            return fail(checked);
+        serverOptions.speaker = [voice](const QString& text) { return speech::synthesize(text, voice); };
     }
     serverOptions.pingIntervalMs = std::max(50, serverOptions.idleTimeoutMs / 3);
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "client/loadrunner.h"
+#include "core/wav.h"
 #include "support/testdatabase.h"
 #include "support/testserver.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -399,6 +402,7 @@ private Q_SLOTS:
         demo->sessions = 3;
         demo->concurrency = 3;
         demo->arrivalPerSecond = 0;
+        demo->audio.pacing = Pacing::Fast; // the demo speaks in real time; the checks are the same
         for (Turn& turn : demo->turns)
             turn.think = {};
         LoadRunner runner(*demo, options());
@@ -412,7 +416,8 @@ private Q_SLOTS:
     void theVoiceScenarioSpeaks()
     {
         // voice.json's spoken turns, synthesized and sent in real time, are understood through
-        // their transcripts: every expectation holds and the transcripts are stored.
+        // their transcripts: every expectation holds, the transcripts are stored, and verification
+        // fetches each stored utterance and finds a WAV as long as what was sent.
         startServer();
         auto voice = Scenario::load(QStringLiteral(":/voxtrack/scenarios/voice.json"));
         QVERIFY2(voice.hasValue(), qPrintable(voice.errorText()));
@@ -421,7 +426,7 @@ private Q_SLOTS:
         voice->concurrency = 2;
         for (Turn& turn : voice->turns)
             turn.think = {};
-        LoadRunner runner(*voice, options(false));
+        LoadRunner runner(*voice, options());
         QElapsedTimer clock;
         clock.start();
         run(runner);
@@ -438,6 +443,43 @@ private Q_SLOTS:
         QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM conversation_messages "
                                       "WHERE content = 'The latest price for Apple is $189.25.' AND role = 'agent'")),
             2);
+        QVERIFY2(report.findings.isEmpty(), qPrintable(findingsText(report)));
+        QCOMPARE(QDir(m_server->audioDirectory()).entryList({QStringLiteral("*.wav")}, QDir::Files).size(), 6);
+    }
+
+    void verificationCatchesAMissingAudioFile()
+    {
+        startServer();
+        auto voice = Scenario::load(QStringLiteral(":/voxtrack/scenarios/voice.json"));
+        QVERIFY2(voice.hasValue(), qPrintable(voice.errorText()));
+        voice->audio.pacing = Pacing::Fast;
+        for (Turn& turn : voice->turns)
+            turn.think = {};
+        LoadRunner runner(*voice, options(false));
+        run(runner);
+        QCOMPARE(runner.report().sessionsCompleted, 1);
+        QVERIFY(m_server->waitForPersisted());
+
+        // One stored utterance goes missing: its audio_url answers 404.
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        const auto url = connection->scalar(QStringLiteral(
+            "SELECT audio_url FROM conversation_messages WHERE content = 'What is the price of Tesla?'"));
+        QVERIFY2(url.hasValue(), qPrintable(url.errorText()));
+        const QString audioUrl = url->toString();
+        const QString file = QDir(m_server->audioDirectory()).filePath(QUrl(audioUrl).fileName());
+        const auto format = wav::parse([&] {
+            QFile wavFile(file);
+            return wavFile.open(QIODevice::ReadOnly) ? wavFile.readAll() : QByteArray();
+        }());
+        QVERIFY2(format.hasValue(), qPrintable(format.errorText()));
+        QCOMPARE(checkAudio(QStringLiteral("s"), QStringLiteral("m1"), audioUrl, format->durationSeconds()).size(), 0);
+        QVERIFY(QFile::remove(file));
+        const QList<Finding> findings = checkAudio(QStringLiteral("s"), QStringLiteral("m1"), audioUrl, 1.0);
+        QCOMPARE(findings.size(), 1);
+        QCOMPARE(findings.constFirst().check, QStringLiteral("audio.fetch"));
+        QVERIFY2(
+            findings.constFirst().message.contains(QStringLiteral("404")), qPrintable(findings.constFirst().message));
     }
 
     void anUnreachableServerCannotRun()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/role.h"
+#include "core/wav.h"
 #include "gui/bubbledelegate.h"
 #include "gui/loadpanel.h"
 #include "gui/simulatorpage.h"
@@ -9,10 +10,14 @@
 #include "support/testserver.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QDir>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QLoggingCategory>
+#include <QMediaDevices>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSplitter>
@@ -173,6 +178,49 @@ private Q_SLOTS:
         QCOMPARE(contents.at(0), question);
         QCOMPARE(contents.at(1), messages.at(2).second);
         QCOMPARE(contents.at(2), QStringLiteral("Goodbye"));
+    }
+
+    void speaksWhenAskedTo()
+    {
+        auto started = TestServer::start(m_database->url());
+        QVERIFY2(started.hasValue(), qPrintable(started.errorText()));
+        std::unique_ptr<TestServer> server = std::move(*started);
+        SimulatorPage page;
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        page.setServerUrl(server->url());
+        auto* spoken = child<QCheckBox>(page, "voiceCheck");
+        QVERIFY(spoken);
+        spoken->setChecked(true);
+        // "Aloud" needs a sound device; without one it says why.
+        auto* aloud = child<QCheckBox>(page, "aloudCheck");
+        QCOMPARE(aloud->isEnabled(), !QMediaDevices::audioOutputs().isEmpty());
+
+        QSignalSpy sessionStarted(&page, &SimulatorPage::sessionStarted);
+        page.startSession();
+        QVERIFY(sessionStarted.wait(waitMs));
+        page.sendText(QStringLiteral("What is the price of Tesla?"));
+        QAbstractItemModel* chat = page.chatModel();
+        QTRY_COMPARE_WITH_TIMEOUT(messagesOf(*chat).size(), 3, waitMs); // session line, user, agent
+        QVERIFY(messagesOf(*chat).at(2).second.contains(QStringLiteral("Tesla")));
+        QVERIFY2(chat->index(1, 0).data(BubbleDelegate::DetailRole).toString().startsWith(QStringLiteral("spoken")),
+            qPrintable(chat->index(1, 0).data(BubbleDelegate::DetailRole).toString()));
+
+        // The utterance reached the database with its audio, stored by the server as a WAV file.
+        QVERIFY(server->waitForPersisted());
+        auto connection = m_database->connect();
+        QVERIFY(connection);
+        const auto url = connection->scalar(QStringLiteral("SELECT audio_url FROM conversation_messages WHERE role = "
+                                                           "'user' AND content = 'What is the price of Tesla?'"));
+        QVERIFY2(url.hasValue(), qPrintable(url.errorText()));
+        const QString file = QDir(server->audioDirectory()).filePath(QUrl(url->toString()).fileName());
+        QFile wavFile(file);
+        QVERIFY2(wavFile.open(QIODevice::ReadOnly), qPrintable(file));
+        const auto format = wav::parse(wavFile.readAll());
+        QVERIFY2(format.hasValue(), qPrintable(format.errorText()));
+        QCOMPARE(format->sampleRate, 16000);
+        QVERIFY2(format->durationSeconds() > 1.0 && format->durationSeconds() < 4.0,
+            qPrintable(QString::number(format->durationSeconds())));
     }
 
     void aServerThatIsNotListeningIsAClearError()

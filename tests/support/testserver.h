@@ -32,6 +32,8 @@ public:
     [[nodiscard]] static std::shared_ptr<const server::Agent> instantRules();
 
     [[nodiscard]] QUrl url() const { return m_embedded->url(); }
+    /// Where the server stores utterances (a temporary directory).
+    [[nodiscard]] QString audioDirectory() const { return m_embedded->audioDirectory(); }
     [[nodiscard]] server::ConversationServer& server() { return m_embedded->server(); }
     [[nodiscard]] tracker::ConversationTracker& tracker() { return m_embedded->tracker(); }
     /// Waits until everything the tracker accepted so far is in the database.
