@@ -482,7 +482,7 @@
     <name>QCoreApplication</name>
     <message>
         <source>The audio of the message %1 is not a valid WAV file: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Audio der Nachricht %1 ist keine gültige WAV-Datei: %2</translation>
     </message>
 </context>
 <context>
@@ -591,19 +591,19 @@
     </message>
     <message>
         <source>Send each utterance as speech: synthesized with espeak-ng and streamed as 16 kHz audio in real time, with its text as the transcript</source>
-        <translation type="unfinished"></translation>
+        <translation>Jede Äußerung als Sprache senden: mit espeak-ng synthetisiert und in Echtzeit als 16-kHz-Audio gestreamt, mit dem Text als Transkript</translation>
     </message>
     <message>
         <source>S&amp;poken</source>
-        <translation type="unfinished"></translation>
+        <translation>Ge&amp;sprochen</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Sprache beim Senden auch auf diesem Computer abspielen</translation>
     </message>
     <message>
         <source>Al&amp;oud</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hörbar</translation>
     </message>
 </context>
 <context>
@@ -1348,19 +1348,19 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration, and the stored audio of every spoken turn. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
-        <translation type="unfinished"></translation>
+        <translation>Führt die Gespräche einer Szenariodatei (docs/scenarios.md) gegen einen Server mit Protokoll v1 aus: von einer Sitzung bis zu Tausenden gleichzeitig, mit Denkpausen, Erwartungen an jede Antwort und erfassten Werten. Mit --verify wird jede beendete Sitzung mit der Datenbank verglichen: die Sitzungszeile und jede Nachricht, Rolle, Inhalt und Dauer sowie das gespeicherte Audio jedes gesprochenen Turns. Schwellenwerte im Szenario bestimmen den Exit-Code: 0 alle Schwellenwerte halten und die Prüfung ist sauber, 1 andernfalls, 2 der Lauf konnte nicht stattfinden. Ctrl+C beendet den Lauf geordnet und schreibt trotzdem den Bericht; ein zweites Ctrl+C bricht die offenen Verbindungen ab.</translation>
     </message>
     <message>
         <source>How spoken turns send their audio: realtime (one 20 ms frame every 20 ms) or fast (all at once), instead of the scenario&apos;s &quot;audio&quot;.&quot;pacing&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie gesprochene Turns ihr Audio senden: realtime (alle 20 ms ein 20-ms-Frame) oder fast (alles auf einmal), statt &quot;audio&quot;.&quot;pacing&quot; des Szenarios.</translation>
     </message>
     <message>
         <source>mode</source>
-        <translation type="unfinished"></translation>
+        <translation>Modus</translation>
     </message>
     <message>
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
-        <translation type="unfinished"></translation>
+        <translation>--pacing erwartet realtime oder fast, nicht „%1“: siehe --help.</translation>
     </message>
 </context>
 <context>
@@ -1414,43 +1414,43 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>set</source>
-        <translation type="unfinished">gesetzt</translation>
+        <translation>gesetzt</translation>
     </message>
     <message>
         <source>The message %1 was sent as voice, but its audio_url is NULL: the server did not store the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Nachricht %1 wurde als Sprache gesendet, aber ihre audio_url ist NULL: Der Server hat das Audio nicht gespeichert.</translation>
     </message>
     <message>
         <source>an http URL</source>
-        <translation type="unfinished"></translation>
+        <translation>eine http-URL</translation>
     </message>
     <message>
         <source>The audio_url of the message %1 is not an http URL (%2): the server must store where it serves the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die audio_url der Nachricht %1 ist keine http-URL (%2): Der Server muss speichern, wo er das Audio bereitstellt.</translation>
     </message>
     <message>
         <source>Fetching the audio of the message %1 from %2 failed (%3): check that the server serves the audio it stored.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Abrufen des Audios der Nachricht %1 von %2 ist fehlgeschlagen (%3): Prüfen Sie, ob der Server das gespeicherte Audio bereitstellt.</translation>
     </message>
     <message>
         <source>a WAV file</source>
-        <translation type="unfinished"></translation>
+        <translation>eine WAV-Datei</translation>
     </message>
     <message>
         <source>16000 Hz, 1 channel, 16 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>16000 Hz, 1 Kanal, 16 Bit</translation>
     </message>
     <message>
         <source>%1 Hz, %2 channel(s), %3 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Hz, %2 Kanal/Kanäle, %3 Bit</translation>
     </message>
     <message>
         <source>The audio of the message %1 is %2 Hz, %3 channel(s), %4 bits, but 16000 Hz mono 16-bit audio was sent: the server must store the PCM as it arrived.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Audio der Nachricht %1 hat %2 Hz, %3 Kanal/Kanäle, %4 Bit, gesendet wurde aber 16-Bit-Mono-Audio mit 16000 Hz: Der Server muss das PCM so speichern, wie es ankam.</translation>
     </message>
     <message>
         <source>The audio of the message %1 lasts %2 s, but %3 s were sent: audio was lost or added on the way.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Audio der Nachricht %1 dauert %2 s, gesendet wurden aber %3 s: Unterwegs ging Audio verloren oder kam hinzu.</translation>
     </message>
 </context>
 <context>
@@ -1751,27 +1751,27 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>%1: espeak-ng has no voice &quot;%2&quot;: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: espeak-ng hat keine Stimme „%2“: Verwenden Sie eine wie en-us, en-gb oder de (espeak-ng --voices listet alle auf).</translation>
     </message>
     <message>
         <source>a whole number of words per minute from %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>eine ganze Zahl von Wörtern pro Minute zwischen %1 und %2</translation>
     </message>
     <message>
         <source>true, false or an object with &quot;name&quot; and &quot;rate&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>true, false oder ein Objekt mit &quot;name&quot; und &quot;rate&quot;</translation>
     </message>
     <message>
         <source>&quot;realtime&quot; or &quot;fast&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;realtime&quot; oder &quot;fast&quot;</translation>
     </message>
     <message>
         <source>%1: only user turns can be spoken, and this turn&apos;s role is &quot;%2&quot;: remove &quot;voice&quot;, or make the turn a user turn.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: Nur Turns des Benutzers können gesprochen werden, und die Rolle dieses Turns ist „%2“: Entfernen Sie &quot;voice&quot; oder machen Sie den Turn zu einem Benutzer-Turn.</translation>
     </message>
     <message>
         <source>%1: a spoken turn carries no metadata (audio.end has none): remove &quot;metadata&quot; or &quot;voice&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: Ein gesprochener Turn trägt keine Metadaten (audio.end hat keine): Entfernen Sie &quot;metadata&quot; oder &quot;voice&quot;.</translation>
     </message>
 </context>
 <context>
@@ -1909,9 +1909,9 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message numerus="yes">
         <source>%n byte(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Byte</numerusform>
+            <numerusform>%n Bytes</numerusform>
         </translation>
     </message>
 </context>
@@ -1965,46 +1965,46 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>Stop playing this message (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiedergabe dieser Nachricht beenden (Leertaste)</translation>
     </message>
     <message>
         <source>Play this message&apos;s audio (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Audio dieser Nachricht abspielen (Leertaste)</translation>
     </message>
 </context>
 <context>
     <name>voxtrack::gui::CallPlayer</name>
     <message>
         <source>There is no audio output device: connect speakers or headphones to play recordings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt kein Audioausgabegerät: Schließen Sie Lautsprecher oder Kopfhörer an, um Aufnahmen abzuspielen.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be played (%2): check the system&apos;s sound settings and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aufnahme unter %1 konnte nicht abgespielt werden (%2): Prüfen Sie die Toneinstellungen des Systems und versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>The message&apos;s audio_url &quot;%1&quot; is not a URL: it should be like http://host:port/audio/&lt;id&gt;.wav.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die audio_url „%1“ der Nachricht ist keine URL: Sie sollte wie http://host:port/audio/&lt;id&gt;.wav aussehen.</translation>
     </message>
     <message>
         <source>There is no recording at %1 (HTTP 404): check that the app is connected to the server that recorded this call.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unter %1 gibt es keine Aufnahme (HTTP 404): Prüfen Sie, ob die App mit dem Server verbunden ist, der diesen Anruf aufgenommen hat.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be fetched (%2): check that voxtrackd is running and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aufnahme unter %1 konnte nicht abgerufen werden (%2): Prüfen Sie, ob voxtrackd läuft, und versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>The recording at %1 is not a WAV file: check that the message&apos;s audio_url points at voxtrackd&apos;s /audio/ path.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aufnahme unter %1 ist keine WAV-Datei: Prüfen Sie, ob die audio_url der Nachricht auf den Pfad /audio/ von voxtrackd zeigt.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be kept for playing (%2): free some space in the temporary directory and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aufnahme unter %1 konnte nicht zum Abspielen zwischengespeichert werden (%2): Schaffen Sie Platz im temporären Verzeichnis und versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>error %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler %1</translation>
     </message>
 </context>
 <context>
@@ -2354,31 +2354,31 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>Play call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf abspielen</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished">Stoppen</translation>
+        <translation>Stopp</translation>
     </message>
     <message>
         <source>Play message</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachricht abspielen</translation>
     </message>
     <message>
         <source>Stop playing (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiedergabe beenden (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio: only messages with an audio_url can be played.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Gespräch hat kein aufgenommenes Audio: Nur Nachrichten mit einer audio_url können abgespielt werden.</translation>
     </message>
     <message>
         <source>Play every recorded message of the call in order (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle aufgenommenen Nachrichten des Anrufs der Reihe nach abspielen (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Gespräch hat kein aufgenommenes Audio.</translation>
     </message>
 </context>
 <context>
@@ -3133,15 +3133,15 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>spoken · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>gesprochen · %1</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Sprache beim Senden auch auf diesem Computer abspielen</translation>
     </message>
     <message>
         <source>There is no audio output device: connect speakers or headphones to hear the speech.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt kein Audioausgabegerät: Schließen Sie Lautsprecher oder Kopfhörer an, um die Sprache zu hören.</translation>
     </message>
 </context>
 <context>
@@ -3644,23 +3644,23 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>No audio is stored under %1: audio URLs come from the audio_url of a stored message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unter %1 ist kein Audio gespeichert: Audio-URLs stammen aus der audio_url einer gespeicherten Nachricht.</translation>
     </message>
     <message>
         <source>The range %1 lies outside the %2 bytes of this file: ask for bytes below %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Bereich %1 liegt außerhalb der %2 Bytes dieser Datei: Fordern Sie Bytes unterhalb von %2 an.</translation>
     </message>
     <message>
         <source>This server stores no audio (it runs with --audio-dir none): send the transcript as a user.message instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Server speichert kein Audio (er läuft mit --audio-dir none): Senden Sie das Transkript stattdessen als user.message.</translation>
     </message>
     <message>
         <source>The audio &quot;%1&quot; is longer than %2 s: it was dropped; send shorter utterances, or start the server with a larger --max-audio-seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Audio „%1“ ist länger als %2 s: Es wurde verworfen; senden Sie kürzere Äußerungen oder starten Sie den Server mit einem größeren --max-audio-seconds.</translation>
     </message>
     <message>
         <source>This server stores no audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Server speichert kein Audio.</translation>
     </message>
 </context>
 <context>
@@ -3682,7 +3682,7 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>No temporary directory for the audio: %1. Free some space or set TMPDIR.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein temporäres Verzeichnis für das Audio: %1. Schaffen Sie Platz oder setzen Sie TMPDIR.</translation>
     </message>
 </context>
 <context>
@@ -3831,23 +3831,23 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     <name>voxtrack::speech</name>
     <message>
         <source>espeak-ng could not start: install espeak-ng-data (or set ESPEAK_DATA_PATH to its directory).</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng konnte nicht starten: Installieren Sie espeak-ng-data (oder setzen Sie ESPEAK_DATA_PATH auf dessen Verzeichnis).</translation>
     </message>
     <message>
         <source>The speech rate %1 is out of range: use %2 to %3 words per minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Sprechgeschwindigkeit %1 liegt außerhalb des Bereichs: Verwenden Sie %2 bis %3 Wörter pro Minute.</translation>
     </message>
     <message>
         <source>The voice &quot;%1&quot; is not known to espeak-ng: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Stimme „%1“ ist espeak-ng nicht bekannt: Verwenden Sie eine wie en-us, en-gb oder de (espeak-ng --voices listet alle auf).</translation>
     </message>
     <message>
         <source>There is no text to speak: give a sentence to say.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keinen Text zum Sprechen: Geben Sie einen Satz an.</translation>
     </message>
     <message>
         <source>espeak-ng failed to speak the text (error %1): check that espeak-ng-data is complete.</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng konnte den Text nicht sprechen (Fehler %1): Prüfen Sie, ob espeak-ng-data vollständig ist.</translation>
     </message>
 </context>
 <context>
@@ -4605,27 +4605,27 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
     </message>
     <message>
         <source>Directory of stored utterances, served as /audio/&lt;message_id&gt;.wav (default %1/audio; &quot;none&quot; to refuse audio).</source>
-        <translation type="unfinished"></translation>
+        <translation>Verzeichnis der gespeicherten Äußerungen, bereitgestellt als /audio/&lt;message_id&gt;.wav (Standard %1/audio; &quot;none&quot; lehnt Audio ab).</translation>
     </message>
     <message>
         <source>Longest utterance kept; longer ones are dropped with audio.too_long (default 60).</source>
-        <translation type="unfinished"></translation>
+        <translation>Längste gespeicherte Äußerung; längere werden mit audio.too_long verworfen (Standard 60).</translation>
     </message>
     <message>
         <source>seconds</source>
-        <translation type="unfinished">sekunden</translation>
+        <translation>Sekunden</translation>
     </message>
     <message>
         <source>Speak the agent&apos;s replies with espeak-ng in this voice (en-us, en-gb, de, …; espeak-ng --voices lists them): each reply is stored as a WAV file and sent with its audio_url. Needs --audio-dir.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Antworten des Agenten mit espeak-ng in dieser Stimme sprechen (en-us, en-gb, de, …; espeak-ng --voices listet sie auf): Jede Antwort wird als WAV-Datei gespeichert und mit ihrer audio_url gesendet. Benötigt --audio-dir.</translation>
     </message>
     <message>
         <source>voice</source>
-        <translation type="unfinished"></translation>
+        <translation>Stimme</translation>
     </message>
     <message>
         <source>--speak-replies stores the spoken replies: give an --audio-dir other than none.</source>
-        <translation type="unfinished"></translation>
+        <translation>--speak-replies speichert die gesprochenen Antworten: Geben Sie ein anderes --audio-dir als none an.</translation>
     </message>
 </context>
 </TS>

@@ -482,7 +482,7 @@
     <name>QCoreApplication</name>
     <message>
         <source>The audio of the message %1 is not a valid WAV file: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio del mensaje %1 no es un archivo WAV válido: %2</translation>
     </message>
 </context>
 <context>
@@ -591,19 +591,19 @@
     </message>
     <message>
         <source>Send each utterance as speech: synthesized with espeak-ng and streamed as 16 kHz audio in real time, with its text as the transcript</source>
-        <translation type="unfinished"></translation>
+        <translation>Enviar cada enunciado como voz: sintetizado con espeak-ng y transmitido como audio de 16 kHz en tiempo real, con su texto como transcripción</translation>
     </message>
     <message>
         <source>S&amp;poken</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hablado</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir también la voz en este equipo mientras se envía</translation>
     </message>
     <message>
         <source>Al&amp;oud</source>
-        <translation type="unfinished"></translation>
+        <translation>En &amp;voz alta</translation>
     </message>
 </context>
 <context>
@@ -1348,19 +1348,19 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration, and the stored audio of every spoken turn. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ejecuta las conversaciones de un archivo de escenario (docs/scenarios.md) contra un servidor que habla el protocolo v1: desde una sesión hasta miles a la vez, con tiempos de reflexión, expectativas sobre cada respuesta y valores capturados. Con --verify, cada sesión finalizada se compara con la base de datos: la fila de la sesión y cada mensaje, rol, contenido y duración, y el audio almacenado de cada turno hablado. Los umbrales del escenario deciden el código de salida: 0 si se cumplen todos los umbrales y la verificación no encuentra nada, 1 en caso contrario, 2 si la ejecución no pudo realizarse. Ctrl+C detiene la ejecución de forma ordenada y aun así escribe el informe; un segundo Ctrl+C interrumpe las conexiones abiertas.</translation>
     </message>
     <message>
         <source>How spoken turns send their audio: realtime (one 20 ms frame every 20 ms) or fast (all at once), instead of the scenario&apos;s &quot;audio&quot;.&quot;pacing&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cómo envían su audio los turnos hablados: realtime (una trama de 20 ms cada 20 ms) o fast (todo de una vez), en lugar del &quot;audio&quot;.&quot;pacing&quot; del escenario.</translation>
     </message>
     <message>
         <source>mode</source>
-        <translation type="unfinished"></translation>
+        <translation>modo</translation>
     </message>
     <message>
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
-        <translation type="unfinished"></translation>
+        <translation>--pacing espera realtime o fast, no «%1»: consulte --help.</translation>
     </message>
 </context>
 <context>
@@ -1414,43 +1414,43 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>set</source>
-        <translation type="unfinished">definido</translation>
+        <translation>definido</translation>
     </message>
     <message>
         <source>The message %1 was sent as voice, but its audio_url is NULL: the server did not store the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>El mensaje %1 se envió como voz, pero su audio_url es NULL: el servidor no almacenó el audio.</translation>
     </message>
     <message>
         <source>an http URL</source>
-        <translation type="unfinished"></translation>
+        <translation>una URL http</translation>
     </message>
     <message>
         <source>The audio_url of the message %1 is not an http URL (%2): the server must store where it serves the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio_url del mensaje %1 no es una URL http (%2): el servidor debe almacenar dónde sirve el audio.</translation>
     </message>
     <message>
         <source>Fetching the audio of the message %1 from %2 failed (%3): check that the server serves the audio it stored.</source>
-        <translation type="unfinished"></translation>
+        <translation>No se pudo obtener el audio del mensaje %1 desde %2 (%3): compruebe que el servidor sirve el audio que almacenó.</translation>
     </message>
     <message>
         <source>a WAV file</source>
-        <translation type="unfinished"></translation>
+        <translation>un archivo WAV</translation>
     </message>
     <message>
         <source>16000 Hz, 1 channel, 16 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>16000 Hz, 1 canal, 16 bits</translation>
     </message>
     <message>
         <source>%1 Hz, %2 channel(s), %3 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Hz, %2 canal(es), %3 bits</translation>
     </message>
     <message>
         <source>The audio of the message %1 is %2 Hz, %3 channel(s), %4 bits, but 16000 Hz mono 16-bit audio was sent: the server must store the PCM as it arrived.</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio del mensaje %1 es de %2 Hz, %3 canal(es), %4 bits, pero se envió audio de 16000 Hz mono de 16 bits: el servidor debe almacenar el PCM tal como llegó.</translation>
     </message>
     <message>
         <source>The audio of the message %1 lasts %2 s, but %3 s were sent: audio was lost or added on the way.</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio del mensaje %1 dura %2 s, pero se enviaron %3 s: se perdió o se añadió audio por el camino.</translation>
     </message>
 </context>
 <context>
@@ -1751,27 +1751,27 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>%1: espeak-ng has no voice &quot;%2&quot;: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: espeak-ng no tiene la voz «%2»: use una como en-us, en-gb o de (espeak-ng --voices las lista todas).</translation>
     </message>
     <message>
         <source>a whole number of words per minute from %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>un número entero de palabras por minuto de %1 a %2</translation>
     </message>
     <message>
         <source>true, false or an object with &quot;name&quot; and &quot;rate&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>true, false o un objeto con &quot;name&quot; y &quot;rate&quot;</translation>
     </message>
     <message>
         <source>&quot;realtime&quot; or &quot;fast&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;realtime&quot; o &quot;fast&quot;</translation>
     </message>
     <message>
         <source>%1: only user turns can be spoken, and this turn&apos;s role is &quot;%2&quot;: remove &quot;voice&quot;, or make the turn a user turn.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: solo los turnos de usuario pueden ser hablados, y el rol de este turno es &quot;%2&quot;: elimine &quot;voice&quot; o convierta el turno en un turno de usuario.</translation>
     </message>
     <message>
         <source>%1: a spoken turn carries no metadata (audio.end has none): remove &quot;metadata&quot; or &quot;voice&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: un turno hablado no lleva metadatos (audio.end no los admite): elimine &quot;metadata&quot; o &quot;voice&quot;.</translation>
     </message>
 </context>
 <context>
@@ -1909,9 +1909,9 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message numerus="yes">
         <source>%n byte(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n byte</numerusform>
+            <numerusform>%n bytes</numerusform>
         </translation>
     </message>
 </context>
@@ -1965,46 +1965,46 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>Stop playing this message (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Detener la reproducción de este mensaje (Espacio)</translation>
     </message>
     <message>
         <source>Play this message&apos;s audio (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir el audio de este mensaje (Espacio)</translation>
     </message>
 </context>
 <context>
     <name>voxtrack::gui::CallPlayer</name>
     <message>
         <source>There is no audio output device: connect speakers or headphones to play recordings.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay ningún dispositivo de salida de audio: conecte altavoces o auriculares para reproducir grabaciones.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be played (%2): check the system&apos;s sound settings and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>No se pudo reproducir la grabación en %1 (%2): compruebe la configuración de sonido del sistema e inténtelo de nuevo.</translation>
     </message>
     <message>
         <source>The message&apos;s audio_url &quot;%1&quot; is not a URL: it should be like http://host:port/audio/&lt;id&gt;.wav.</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio_url «%1» del mensaje no es una URL: debería tener la forma http://host:port/audio/&lt;id&gt;.wav.</translation>
     </message>
     <message>
         <source>There is no recording at %1 (HTTP 404): check that the app is connected to the server that recorded this call.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay ninguna grabación en %1 (HTTP 404): compruebe que la aplicación está conectada al servidor que grabó esta llamada.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be fetched (%2): check that voxtrackd is running and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>No se pudo obtener la grabación en %1 (%2): compruebe que voxtrackd se esté ejecutando e inténtelo de nuevo.</translation>
     </message>
     <message>
         <source>The recording at %1 is not a WAV file: check that the message&apos;s audio_url points at voxtrackd&apos;s /audio/ path.</source>
-        <translation type="unfinished"></translation>
+        <translation>La grabación en %1 no es un archivo WAV: compruebe que el audio_url del mensaje apunta a la ruta /audio/ de voxtrackd.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be kept for playing (%2): free some space in the temporary directory and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>No se pudo conservar la grabación en %1 para reproducirla (%2): libere espacio en el directorio temporal e inténtelo de nuevo.</translation>
     </message>
     <message>
         <source>error %1</source>
-        <translation type="unfinished"></translation>
+        <translation>error %1</translation>
     </message>
 </context>
 <context>
@@ -2354,31 +2354,31 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>Play call</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir llamada</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished">Detener</translation>
+        <translation>Detener</translation>
     </message>
     <message>
         <source>Play message</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir mensaje</translation>
     </message>
     <message>
         <source>Stop playing (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Detener la reproducción (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio: only messages with an audio_url can be played.</source>
-        <translation type="unfinished"></translation>
+        <translation>Esta conversación no tiene audio grabado: solo se pueden reproducir los mensajes con un audio_url.</translation>
     </message>
     <message>
         <source>Play every recorded message of the call in order (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir en orden todos los mensajes grabados de la llamada (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Esta conversación no tiene audio grabado.</translation>
     </message>
 </context>
 <context>
@@ -3133,15 +3133,15 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>spoken · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>hablado · %1</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Reproducir también la voz en este equipo mientras se envía</translation>
     </message>
     <message>
         <source>There is no audio output device: connect speakers or headphones to hear the speech.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay ningún dispositivo de salida de audio: conecte altavoces o auriculares para oír la voz.</translation>
     </message>
 </context>
 <context>
@@ -3644,23 +3644,23 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>No audio is stored under %1: audio URLs come from the audio_url of a stored message.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay ningún audio almacenado en %1: las URL de audio proceden del audio_url de un mensaje almacenado.</translation>
     </message>
     <message>
         <source>The range %1 lies outside the %2 bytes of this file: ask for bytes below %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>El intervalo %1 queda fuera de los %2 bytes de este archivo: pida bytes por debajo de %2.</translation>
     </message>
     <message>
         <source>This server stores no audio (it runs with --audio-dir none): send the transcript as a user.message instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Este servidor no almacena audio (se ejecuta con --audio-dir none): envíe en su lugar la transcripción como user.message.</translation>
     </message>
     <message>
         <source>The audio &quot;%1&quot; is longer than %2 s: it was dropped; send shorter utterances, or start the server with a larger --max-audio-seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>El audio «%1» dura más de %2 s: se descartó; envíe enunciados más cortos o inicie el servidor con un --max-audio-seconds mayor.</translation>
     </message>
     <message>
         <source>This server stores no audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Este servidor no almacena audio.</translation>
     </message>
 </context>
 <context>
@@ -3682,7 +3682,7 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>No temporary directory for the audio: %1. Free some space or set TMPDIR.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay directorio temporal para el audio: %1. Libere espacio o defina TMPDIR.</translation>
     </message>
 </context>
 <context>
@@ -3831,23 +3831,23 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     <name>voxtrack::speech</name>
     <message>
         <source>espeak-ng could not start: install espeak-ng-data (or set ESPEAK_DATA_PATH to its directory).</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng no pudo iniciarse: instale espeak-ng-data (o defina ESPEAK_DATA_PATH con su directorio).</translation>
     </message>
     <message>
         <source>The speech rate %1 is out of range: use %2 to %3 words per minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>La velocidad de habla %1 está fuera del intervalo: use de %2 a %3 palabras por minuto.</translation>
     </message>
     <message>
         <source>The voice &quot;%1&quot; is not known to espeak-ng: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng no conoce la voz «%1»: use una como en-us, en-gb o de (espeak-ng --voices las lista todas).</translation>
     </message>
     <message>
         <source>There is no text to speak: give a sentence to say.</source>
-        <translation type="unfinished"></translation>
+        <translation>No hay texto que pronunciar: indique una frase.</translation>
     </message>
     <message>
         <source>espeak-ng failed to speak the text (error %1): check that espeak-ng-data is complete.</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng no pudo pronunciar el texto (error %1): compruebe que espeak-ng-data está completo.</translation>
     </message>
 </context>
 <context>
@@ -4605,27 +4605,27 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
     </message>
     <message>
         <source>Directory of stored utterances, served as /audio/&lt;message_id&gt;.wav (default %1/audio; &quot;none&quot; to refuse audio).</source>
-        <translation type="unfinished"></translation>
+        <translation>Directorio de los enunciados almacenados, servidos como /audio/&lt;message_id&gt;.wav (predeterminado: %1/audio; &quot;none&quot; para rechazar el audio).</translation>
     </message>
     <message>
         <source>Longest utterance kept; longer ones are dropped with audio.too_long (default 60).</source>
-        <translation type="unfinished"></translation>
+        <translation>Duración máxima de un enunciado que se conserva; los más largos se descartan con audio.too_long (predeterminado: 60).</translation>
     </message>
     <message>
         <source>seconds</source>
-        <translation type="unfinished">segundos</translation>
+        <translation>segundos</translation>
     </message>
     <message>
         <source>Speak the agent&apos;s replies with espeak-ng in this voice (en-us, en-gb, de, …; espeak-ng --voices lists them): each reply is stored as a WAV file and sent with its audio_url. Needs --audio-dir.</source>
-        <translation type="unfinished"></translation>
+        <translation>Pronunciar las respuestas del agente con espeak-ng en esta voz (en-us, en-gb, de, …; espeak-ng --voices las lista): cada respuesta se almacena como archivo WAV y se envía con su audio_url. Requiere --audio-dir.</translation>
     </message>
     <message>
         <source>voice</source>
-        <translation type="unfinished"></translation>
+        <translation>voz</translation>
     </message>
     <message>
         <source>--speak-replies stores the spoken replies: give an --audio-dir other than none.</source>
-        <translation type="unfinished"></translation>
+        <translation>--speak-replies almacena las respuestas habladas: indique un --audio-dir distinto de none.</translation>
     </message>
 </context>
 </TS>

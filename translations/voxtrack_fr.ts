@@ -482,7 +482,7 @@
     <name>QCoreApplication</name>
     <message>
         <source>The audio of the message %1 is not a valid WAV file: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio du message %1 n&apos;est pas un fichier WAV valide&#xa0;: %2</translation>
     </message>
 </context>
 <context>
@@ -591,19 +591,19 @@
     </message>
     <message>
         <source>Send each utterance as speech: synthesized with espeak-ng and streamed as 16 kHz audio in real time, with its text as the transcript</source>
-        <translation type="unfinished"></translation>
+        <translation>Envoyer chaque énoncé comme parole&#xa0;: synthétisé avec espeak-ng et diffusé en temps réel en audio 16 kHz, avec son texte comme transcription</translation>
     </message>
     <message>
         <source>S&amp;poken</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Parlé</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Jouer aussi la parole sur cet ordinateur pendant son envoi</translation>
     </message>
     <message>
         <source>Al&amp;oud</source>
-        <translation type="unfinished"></translation>
+        <translation>À &amp;voix haute</translation>
     </message>
 </context>
 <context>
@@ -1348,19 +1348,19 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>Runs the conversations of a scenario file (docs/scenarios.md) against a server speaking protocol v1: from one session to thousands at once, with think times, expectations on each reply and captured values. With --verify, each finished session is compared with the database: the session row and every message, role, content and duration, and the stored audio of every spoken turn. Thresholds in the scenario decide the exit code: 0 every threshold holds and verification is clean, 1 otherwise, 2 the run could not take place. Ctrl+C stops the run gracefully and still writes the report; a second Ctrl+C aborts the open connections.</source>
-        <translation type="unfinished"></translation>
+        <translation>Exécute les conversations d&apos;un fichier de scénario (docs/scenarios.md) contre un serveur parlant le protocole v1&#xa0;: d&apos;une session à des milliers à la fois, avec temps de réflexion, attentes sur chaque réponse et valeurs capturées. Avec --verify, chaque session terminée est comparée à la base de données&#xa0;: la ligne de session et chaque message, rôle, contenu et durée, ainsi que l&apos;audio stocké de chaque tour parlé. Les seuils du scénario décident du code de sortie&#xa0;: 0 tous les seuils sont tenus et la vérification est propre, 1 sinon, 2 l&apos;exécution n&apos;a pas pu avoir lieu. Ctrl+C arrête l&apos;exécution proprement et écrit quand même le rapport&#xa0;; un second Ctrl+C interrompt les connexions ouvertes.</translation>
     </message>
     <message>
         <source>How spoken turns send their audio: realtime (one 20 ms frame every 20 ms) or fast (all at once), instead of the scenario&apos;s &quot;audio&quot;.&quot;pacing&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Comment les tours parlés envoient leur audio&#xa0;: realtime (une trame de 20 ms toutes les 20 ms) ou fast (tout d&apos;un coup), à la place du «&#xa0;audio&#xa0;».«&#xa0;pacing&#xa0;» du scénario.</translation>
     </message>
     <message>
         <source>mode</source>
-        <translation type="unfinished"></translation>
+        <translation>mode</translation>
     </message>
     <message>
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
-        <translation type="unfinished"></translation>
+        <translation>--pacing attend realtime ou fast, pas «&#xa0;%1&#xa0;»&#xa0;: voir --help.</translation>
     </message>
 </context>
 <context>
@@ -1414,43 +1414,43 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>set</source>
-        <translation type="unfinished">défini</translation>
+        <translation>défini</translation>
     </message>
     <message>
         <source>The message %1 was sent as voice, but its audio_url is NULL: the server did not store the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le message %1 a été envoyé en voix, mais son audio_url est NULL&#xa0;: le serveur n&apos;a pas stocké l&apos;audio.</translation>
     </message>
     <message>
         <source>an http URL</source>
-        <translation type="unfinished"></translation>
+        <translation>une URL http</translation>
     </message>
     <message>
         <source>The audio_url of the message %1 is not an http URL (%2): the server must store where it serves the audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio_url du message %1 n&apos;est pas une URL http (%2)&#xa0;: le serveur doit stocker l&apos;adresse où il sert l&apos;audio.</translation>
     </message>
     <message>
         <source>Fetching the audio of the message %1 from %2 failed (%3): check that the server serves the audio it stored.</source>
-        <translation type="unfinished"></translation>
+        <translation>La récupération de l&apos;audio du message %1 depuis %2 a échoué (%3)&#xa0;: vérifiez que le serveur sert l&apos;audio qu&apos;il a stocké.</translation>
     </message>
     <message>
         <source>a WAV file</source>
-        <translation type="unfinished"></translation>
+        <translation>un fichier WAV</translation>
     </message>
     <message>
         <source>16000 Hz, 1 channel, 16 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>16000 Hz, 1 canal, 16 bits</translation>
     </message>
     <message>
         <source>%1 Hz, %2 channel(s), %3 bits</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 Hz, %2 canal/canaux, %3 bits</translation>
     </message>
     <message>
         <source>The audio of the message %1 is %2 Hz, %3 channel(s), %4 bits, but 16000 Hz mono 16-bit audio was sent: the server must store the PCM as it arrived.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio du message %1 est en %2 Hz, %3 canal/canaux, %4 bits, mais de l&apos;audio mono 16 bits à 16000 Hz a été envoyé&#xa0;: le serveur doit stocker le PCM tel qu&apos;il est arrivé.</translation>
     </message>
     <message>
         <source>The audio of the message %1 lasts %2 s, but %3 s were sent: audio was lost or added on the way.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio du message %1 dure %2 s, mais %3 s ont été envoyées&#xa0;: de l&apos;audio a été perdu ou ajouté en route.</translation>
     </message>
 </context>
 <context>
@@ -1751,27 +1751,27 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>%1: espeak-ng has no voice &quot;%2&quot;: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1&#xa0;: espeak-ng n&apos;a pas de voix «&#xa0;%2&#xa0;»&#xa0;: utilisez-en une comme en-us, en-gb ou de (espeak-ng --voices les liste toutes).</translation>
     </message>
     <message>
         <source>a whole number of words per minute from %1 to %2</source>
-        <translation type="unfinished"></translation>
+        <translation>un nombre entier de mots par minute de %1 à %2</translation>
     </message>
     <message>
         <source>true, false or an object with &quot;name&quot; and &quot;rate&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>true, false ou un objet avec «&#xa0;name&#xa0;» et «&#xa0;rate&#xa0;»</translation>
     </message>
     <message>
         <source>&quot;realtime&quot; or &quot;fast&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>«&#xa0;realtime&#xa0;» ou «&#xa0;fast&#xa0;»</translation>
     </message>
     <message>
         <source>%1: only user turns can be spoken, and this turn&apos;s role is &quot;%2&quot;: remove &quot;voice&quot;, or make the turn a user turn.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1&#xa0;: seuls les tours de l&apos;utilisateur peuvent être parlés, et le rôle de ce tour est «&#xa0;%2&#xa0;»&#xa0;: retirez «&#xa0;voice&#xa0;» ou faites-en un tour de l&apos;utilisateur.</translation>
     </message>
     <message>
         <source>%1: a spoken turn carries no metadata (audio.end has none): remove &quot;metadata&quot; or &quot;voice&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1&#xa0;: un tour parlé ne porte pas de métadonnées (audio.end n&apos;en a pas)&#xa0;: retirez «&#xa0;metadata&#xa0;» ou «&#xa0;voice&#xa0;».</translation>
     </message>
 </context>
 <context>
@@ -1909,9 +1909,9 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message numerus="yes">
         <source>%n byte(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n octet</numerusform>
+            <numerusform>%n octets</numerusform>
         </translation>
     </message>
 </context>
@@ -1965,46 +1965,46 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>Stop playing this message (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêter la lecture de ce message (Espace)</translation>
     </message>
     <message>
         <source>Play this message&apos;s audio (Space)</source>
-        <translation type="unfinished"></translation>
+        <translation>Lire l&apos;audio de ce message (Espace)</translation>
     </message>
 </context>
 <context>
     <name>voxtrack::gui::CallPlayer</name>
     <message>
         <source>There is no audio output device: connect speakers or headphones to play recordings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun périphérique de sortie audio&#xa0;: branchez des haut-parleurs ou un casque pour lire les enregistrements.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be played (%2): check the system&apos;s sound settings and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;enregistrement à %1 n&apos;a pas pu être lu (%2)&#xa0;: vérifiez les réglages du son du système et réessayez.</translation>
     </message>
     <message>
         <source>The message&apos;s audio_url &quot;%1&quot; is not a URL: it should be like http://host:port/audio/&lt;id&gt;.wav.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio_url «&#xa0;%1&#xa0;» du message n&apos;est pas une URL&#xa0;: elle devrait ressembler à http://host:port/audio/&lt;id&gt;.wav.</translation>
     </message>
     <message>
         <source>There is no recording at %1 (HTTP 404): check that the app is connected to the server that recorded this call.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;y a pas d&apos;enregistrement à %1 (HTTP 404)&#xa0;: vérifiez que l&apos;application est connectée au serveur qui a enregistré cet appel.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be fetched (%2): check that voxtrackd is running and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;enregistrement à %1 n&apos;a pas pu être récupéré (%2)&#xa0;: vérifiez que voxtrackd tourne et réessayez.</translation>
     </message>
     <message>
         <source>The recording at %1 is not a WAV file: check that the message&apos;s audio_url points at voxtrackd&apos;s /audio/ path.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;enregistrement à %1 n&apos;est pas un fichier WAV&#xa0;: vérifiez que l&apos;audio_url du message pointe vers le chemin /audio/ de voxtrackd.</translation>
     </message>
     <message>
         <source>The recording at %1 could not be kept for playing (%2): free some space in the temporary directory and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;enregistrement à %1 n&apos;a pas pu être conservé pour la lecture (%2)&#xa0;: libérez de l&apos;espace dans le répertoire temporaire et réessayez.</translation>
     </message>
     <message>
         <source>error %1</source>
-        <translation type="unfinished"></translation>
+        <translation>erreur %1</translation>
     </message>
 </context>
 <context>
@@ -2354,31 +2354,31 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>Play call</source>
-        <translation type="unfinished"></translation>
+        <translation>Lire l&apos;appel</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished">Arrêter</translation>
+        <translation>Arrêter</translation>
     </message>
     <message>
         <source>Play message</source>
-        <translation type="unfinished"></translation>
+        <translation>Lire le message</translation>
     </message>
     <message>
         <source>Stop playing (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Arrêter la lecture (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio: only messages with an audio_url can be played.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cette conversation n&apos;a pas d&apos;audio enregistré&#xa0;: seuls les messages avec une audio_url peuvent être lus.</translation>
     </message>
     <message>
         <source>Play every recorded message of the call in order (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Lire dans l&apos;ordre chaque message enregistré de l&apos;appel (%1)</translation>
     </message>
     <message>
         <source>This conversation has no recorded audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cette conversation n&apos;a pas d&apos;audio enregistré.</translation>
     </message>
 </context>
 <context>
@@ -3133,15 +3133,15 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>spoken · %1</source>
-        <translation type="unfinished"></translation>
+        <translation>parlé · %1</translation>
     </message>
     <message>
         <source>Also play the speech on this computer while it is sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Jouer aussi la parole sur cet ordinateur pendant son envoi</translation>
     </message>
     <message>
         <source>There is no audio output device: connect speakers or headphones to hear the speech.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun périphérique de sortie audio&#xa0;: branchez des haut-parleurs ou un casque pour entendre la parole.</translation>
     </message>
 </context>
 <context>
@@ -3644,23 +3644,23 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>No audio is stored under %1: audio URLs come from the audio_url of a stored message.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aucun audio n&apos;est stocké sous %1&#xa0;: les URL audio viennent de l&apos;audio_url d&apos;un message stocké.</translation>
     </message>
     <message>
         <source>The range %1 lies outside the %2 bytes of this file: ask for bytes below %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>La plage %1 est en dehors des %2 octets de ce fichier&#xa0;: demandez des octets en dessous de %2.</translation>
     </message>
     <message>
         <source>This server stores no audio (it runs with --audio-dir none): send the transcript as a user.message instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce serveur ne stocke pas d&apos;audio (il tourne avec --audio-dir none)&#xa0;: envoyez plutôt la transcription comme user.message.</translation>
     </message>
     <message>
         <source>The audio &quot;%1&quot; is longer than %2 s: it was dropped; send shorter utterances, or start the server with a larger --max-audio-seconds.</source>
-        <translation type="unfinished"></translation>
+        <translation>L&apos;audio «&#xa0;%1&#xa0;» dure plus de %2 s&#xa0;: il a été abandonné&#xa0;; envoyez des énoncés plus courts, ou démarrez le serveur avec un --max-audio-seconds plus grand.</translation>
     </message>
     <message>
         <source>This server stores no audio.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ce serveur ne stocke pas d&apos;audio.</translation>
     </message>
 </context>
 <context>
@@ -3682,7 +3682,7 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>No temporary directory for the audio: %1. Free some space or set TMPDIR.</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas de répertoire temporaire pour l&apos;audio&#xa0;: %1. Libérez de l&apos;espace ou définissez TMPDIR.</translation>
     </message>
 </context>
 <context>
@@ -3831,23 +3831,23 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     <name>voxtrack::speech</name>
     <message>
         <source>espeak-ng could not start: install espeak-ng-data (or set ESPEAK_DATA_PATH to its directory).</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng n&apos;a pas pu démarrer&#xa0;: installez espeak-ng-data (ou faites pointer ESPEAK_DATA_PATH vers son répertoire).</translation>
     </message>
     <message>
         <source>The speech rate %1 is out of range: use %2 to %3 words per minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>Le débit de parole %1 est hors limites&#xa0;: utilisez de %2 à %3 mots par minute.</translation>
     </message>
     <message>
         <source>The voice &quot;%1&quot; is not known to espeak-ng: use one such as en-us, en-gb or de (espeak-ng --voices lists them all).</source>
-        <translation type="unfinished"></translation>
+        <translation>La voix «&#xa0;%1&#xa0;» est inconnue d&apos;espeak-ng&#xa0;: utilisez-en une comme en-us, en-gb ou de (espeak-ng --voices les liste toutes).</translation>
     </message>
     <message>
         <source>There is no text to speak: give a sentence to say.</source>
-        <translation type="unfinished"></translation>
+        <translation>Il n&apos;y a pas de texte à prononcer&#xa0;: donnez une phrase à dire.</translation>
     </message>
     <message>
         <source>espeak-ng failed to speak the text (error %1): check that espeak-ng-data is complete.</source>
-        <translation type="unfinished"></translation>
+        <translation>espeak-ng n&apos;a pas pu prononcer le texte (erreur %1)&#xa0;: vérifiez que espeak-ng-data est complet.</translation>
     </message>
 </context>
 <context>
@@ -4605,27 +4605,27 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
     </message>
     <message>
         <source>Directory of stored utterances, served as /audio/&lt;message_id&gt;.wav (default %1/audio; &quot;none&quot; to refuse audio).</source>
-        <translation type="unfinished"></translation>
+        <translation>Répertoire des énoncés stockés, servis comme /audio/&lt;message_id&gt;.wav (par défaut %1/audio&#xa0;; «&#xa0;none&#xa0;» pour refuser l&apos;audio).</translation>
     </message>
     <message>
         <source>Longest utterance kept; longer ones are dropped with audio.too_long (default 60).</source>
-        <translation type="unfinished"></translation>
+        <translation>Énoncé le plus long conservé&#xa0;; les plus longs sont abandonnés avec audio.too_long (par défaut 60).</translation>
     </message>
     <message>
         <source>seconds</source>
-        <translation type="unfinished">secondes</translation>
+        <translation>secondes</translation>
     </message>
     <message>
         <source>Speak the agent&apos;s replies with espeak-ng in this voice (en-us, en-gb, de, …; espeak-ng --voices lists them): each reply is stored as a WAV file and sent with its audio_url. Needs --audio-dir.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prononcer les réponses de l&apos;agent avec espeak-ng dans cette voix (en-us, en-gb, de, …&#xa0;; espeak-ng --voices les liste)&#xa0;: chaque réponse est stockée comme fichier WAV et envoyée avec son audio_url. Nécessite --audio-dir.</translation>
     </message>
     <message>
         <source>voice</source>
-        <translation type="unfinished"></translation>
+        <translation>voix</translation>
     </message>
     <message>
         <source>--speak-replies stores the spoken replies: give an --audio-dir other than none.</source>
-        <translation type="unfinished"></translation>
+        <translation>--speak-replies stocke les réponses parlées&#xa0;: donnez un --audio-dir autre que none.</translation>
     </message>
 </context>
 </TS>
