@@ -1362,6 +1362,10 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
         <translation>--pacing erwartet realtime oder fast, nicht „%1“: siehe --help.</translation>
     </message>
+    <message>
+        <source>Leave audio_url NULL on every message (by default most agent messages get an example URL that serves nothing: use this for data a player will open).</source>
+        <translation>audio_url in jeder Nachricht auf NULL lassen (standardmäßig erhalten die meisten Nachrichten des Agenten eine Beispiel-URL, die nichts liefert: verwenden Sie dies für Daten, die ein Player öffnen wird).</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>

@@ -1362,6 +1362,10 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
         <translation>--pacing espera realtime o fast, no «%1»: consulte --help.</translation>
     </message>
+    <message>
+        <source>Leave audio_url NULL on every message (by default most agent messages get an example URL that serves nothing: use this for data a player will open).</source>
+        <translation>Dejar audio_url en NULL en cada mensaje (por defecto, la mayoría de los mensajes del agente reciben una URL de ejemplo que no sirve nada: úselo para datos que abrirá un reproductor).</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>

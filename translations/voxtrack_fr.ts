@@ -1362,6 +1362,10 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>--pacing expects realtime or fast, not &quot;%1&quot;: see --help.</source>
         <translation>--pacing attend realtime ou fast, pas «&#xa0;%1&#xa0;»&#xa0;: voir --help.</translation>
     </message>
+    <message>
+        <source>Leave audio_url NULL on every message (by default most agent messages get an example URL that serves nothing: use this for data a player will open).</source>
+        <translation>Laisser audio_url à NULL dans chaque message (par défaut, la plupart des messages de l&apos;agent reçoivent une URL d&apos;exemple qui ne sert rien&#xa0;: utilisez ceci pour des données qu&apos;un lecteur ouvrira).</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::cli::FilterOptions</name>

@@ -71,6 +71,9 @@ int seed(const QStringList& arguments)
             tr("Repeat the content of an earlier run (users, texts, metadata, times relative to now); random when "
                "not given. Session and message ids are always fresh."),
             tr("n")},
+        {QStringLiteral("no-audio-urls"),
+            tr("Leave audio_url NULL on every message (by default most agent messages get an example URL that "
+               "serves nothing: use this for data a player will open).")},
         jsonOption(),
     });
     const bool json = arguments.contains(QStringLiteral("--json"));
@@ -96,6 +99,7 @@ int seed(const QStringList& arguments)
     options.messagesPerSession = int(*messages);
     options.users = *users;
     options.days = int(*days);
+    options.audioUrls = !parser.isSet(QStringLiteral("no-audio-urls"));
     if (parser.isSet(QStringLiteral("active"))) {
         QString text = parser.value(QStringLiteral("active")).trimmed();
         if (text.endsWith(u'%'))

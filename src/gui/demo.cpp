@@ -37,6 +37,8 @@ Status seedHistory(const DatabaseUrl& url, int sessions)
     options.days = 3;
     options.activePercent = 0;
     options.users = 60;
+    // Only the calls made live have recordings: the history is not offered for playing.
+    options.audioUrls = false;
     const auto seeded = tracker::Seeder(**connection, options).run();
     if (!seeded)
         return seeded.error();

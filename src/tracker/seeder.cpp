@@ -1054,7 +1054,8 @@ public:
             row.role = Role::Agent;
             row.content = m_agentText;
             UuidText audioId;
-            if (random.chance(audioShare)) {
+            // Drawn even without URLs, so that a seed gives the same content either way.
+            if (random.chance(audioShare) && m_options.audioUrls) {
                 audioId = m_uuids.make(at);
                 fill(m_audioUrl, "https://audio.example.invalid/{0}.wav", {audioId.view()});
                 row.audioUrl = m_audioUrl;

@@ -42,6 +42,10 @@ struct SeedOptions {
     std::optional<quint64> seed;
     /// The moment every time is counted back from; the current time when invalid.
     QDateTime now;
+    /// Most agent messages get an audio_url at an example host that serves nothing, as a
+    /// tracking server's rows look. False leaves every audio_url NULL, for data an app will
+    /// try to play (the content is otherwise the same for the same seed).
+    bool audioUrls = true;
 
     /// Called on the calling thread, about five times a second, and once more before the commit.
     std::function<void(const SeedProgress&)> progress;

@@ -144,7 +144,8 @@ private:
 
     /// The rows that must come out the same for one seed: sessions in id order, times relative to
     /// the first session's start, then their messages in seq order, times relative to their session.
-    QStringList content(const TestDatabase& database)
+    /// Without audio, whether a message has an audio_url is left out.
+    QStringList content(const TestDatabase& database, bool audio = true)
     {
         auto connection = database.connect();
         if (!connection)
@@ -182,7 +183,7 @@ private:
             lines << QStringLiteral("message %1 %2 %3 %4 %5 +%6")
                          .arg(m.at(0).toLongLong())
                          .arg(m.at(1).toString(), m.at(2).toString())
-                         .arg(m.at(3).toBool())
+                         .arg(audio ? QVariant(m.at(3).toBool()).toString() : QStringLiteral("-"))
                          .arg(canonicalJson(m.at(4)))
                          .arg(m.at(5).toLongLong());
         }
@@ -531,6 +532,30 @@ private Q_SLOTS:
                 ids << row.at(0).toString();
         }
         QCOMPARE(ids.size(), 2 * (150 + 150 * 7));
+    }
+
+    void withoutAudioUrlsTheContentStays()
+    {
+        auto other = TestDatabase::create();
+        QVERIFY2(other.hasValue(), qPrintable(other.errorText()));
+        const QStringList options {QStringLiteral("--sessions"), QStringLiteral("60"),
+            QStringLiteral("--messages-per-session"), QStringLiteral("9"), QStringLiteral("--seed"),
+            QStringLiteral("7")};
+        migrate(*m_database);
+        migrate(**other);
+        QCOMPARE(seed(dbUrl(), options).exitCode, 0);
+        QCOMPARE(
+            seed((*other)->url().toString(), options + QStringList {QStringLiteral("--no-audio-urls")}).exitCode, 0);
+
+        const QString withUrl
+            = QStringLiteral("SELECT count(*) FROM conversation_messages WHERE audio_url IS NOT NULL");
+        auto a = m_database->connect();
+        auto b = (*other)->connect();
+        QVERIFY(a && b);
+        QVERIFY(rows(*a, withUrl).constFirst().constFirst().toLongLong() > 0);
+        QCOMPARE(rows(*b, withUrl).constFirst().constFirst().toLongLong(), 0);
+        QCOMPARE(content(**other, false), content(*m_database, false));
+        verifyDoctorIsSilent((*other)->url().toString());
     }
 
     void aFailureLeavesNothingBehind()

@@ -5,6 +5,7 @@
 #include "gui/sessionspage.h"
 #include "models/activitylog.h"
 #include "models/sessionsmodel.h"
+#include "store/connection.h"
 
 #include <QDir>
 #include <QFile>
@@ -82,6 +83,29 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(logHas(*window.activityLog(), QStringLiteral("Ended session ")), 30000);
         QVERIFY(logHas(*window.activityLog(), QStringLiteral("Started session ")));
         QVERIFY(logHas(*window.activityLog(), QStringLiteral("Saved agent message for session ")));
+
+        // Every recording offered for playing is one the embedded server stored: the seeded
+        // history carries no audio_url.
+        {
+            const auto url = DatabaseUrl::parse(
+                QStringLiteral("sqlite://") + QDir(data.path()).absoluteFilePath(QStringLiteral("demo.db")));
+            QVERIFY2(url.hasValue(), qPrintable(url.errorText()));
+            auto connection = store::Connection::open(*url);
+            QVERIFY2(connection.hasValue(), qPrintable(connection.errorText()));
+            const QString served = QStringLiteral("audio_url LIKE 'http://127.0.0.1:%/audio/%.wav'");
+            const auto foreign
+                = (*connection)
+                      ->scalar(QStringLiteral(
+                                   "SELECT count(*) FROM conversation_messages WHERE audio_url IS NOT NULL AND NOT ")
+                          + served);
+            QVERIFY2(foreign.hasValue(), qPrintable(foreign.errorText()));
+            QCOMPARE(foreign->toLongLong(), 0);
+            // The agent's spoken replies are there to play.
+            const auto ours
+                = (*connection)->scalar(QStringLiteral("SELECT count(*) FROM conversation_messages WHERE ") + served);
+            QVERIFY2(ours.hasValue(), qPrintable(ours.errorText()));
+            QVERIFY(ours->toLongLong() > 0);
+        }
 
         // A picture of the window, as scripts/screenshots takes them.
         const QString picture = data.filePath(QStringLiteral("main.png"));
