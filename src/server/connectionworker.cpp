@@ -599,54 +599,59 @@ void ConnectionWorker::scheduleReply(Connection* connection, const QString& repl
         return;
     QElapsedTimer since;
     since.start();
-    QPointer<QWebSocket> socket = connection->socket;
-    const QString sessionId = connection->sessionId;
-    QTimer::singleShot(std::max(0, reply->delayMs), this, [this, socket, sessionId, replyTo, reply = *reply, since] {
-        if (!socket)
+    PendingReply pending {connection->socket, connection->sessionId, replyTo, *reply, since};
+    // The reply is spoken while the agent "thinks": synthesis runs on the server's speech thread,
+    // never here, where other connections are served.
+    std::optional<QFuture<SpokenReply>> speech = m_server->speak(reply->content);
+    QTimer::singleShot(std::max(0, reply->delayMs), this, [this, pending, speech]() mutable {
+        if (!speech) {
+            postReply(pending, nullptr);
             return;
-        Connection* open = m_connections.value(socket.data());
-        if (!open || open->ended || open->sessionId != sessionId)
-            return;
-        const QString id = QStringLiteral("agent-%1").arg(++open->agentReplies);
-        const QJsonObject metadata {
-            {QStringLiteral("reply_to"), replyTo}, {QStringLiteral("reply_latency_ms"), qint64(since.elapsed())}};
-        const QUuid messageId = protocol::messageIdFor(sessionId, id);
-        const QString audioUrl = speak(messageId, reply.content).value_or(reply.audioUrl);
-        const auto tracked = m_tracker->trackMessage(sessionId,
-            m_options.faults.agentWrongRole ? Role::User : Role::Agent, reply.content, audioUrl, metadata, messageId);
-        if (!tracked)
-            return;
-        open->lastSeq = std::max(open->lastSeq, tracked->seq);
-        hold(m_untilDurable, tracked->ticket, socket,
-            protocol::encode(
-                protocol::AgentMessage {id, reply.content, audioUrl, replyTo, tracked->seq, tracked->createdAt}));
+        }
+        speech->then(this, [this, pending](const SpokenReply& spoken) { postReply(pending, &spoken); });
     });
+}
+
+void ConnectionWorker::postReply(const PendingReply& pending, const SpokenReply* spoken)
+{
+    if (!pending.socket)
+        return;
+    Connection* open = m_connections.value(pending.socket.data());
+    if (!open || open->ended || open->sessionId != pending.sessionId)
+        return;
+    const QString id = QStringLiteral("agent-%1").arg(++open->agentReplies);
+    const QJsonObject metadata {{QStringLiteral("reply_to"), pending.replyTo},
+        {QStringLiteral("reply_latency_ms"), qint64(pending.since.elapsed())}};
+    const QUuid messageId = protocol::messageIdFor(pending.sessionId, id);
+    QString audioUrl = pending.reply.audioUrl;
+    if (spoken) {
+        // The file is in place before the message that points at it is tracked.
+        const AudioStore* store = m_server->audioStore();
+        const Status stored = !spoken->error.isEmpty() ? Status {QStringLiteral("speech.failed"), spoken->error}
+            : store                                    ? store->write(messageId, speakerSampleRate, spoken->pcm)
+                    : Status {audiocodes::disabled, tr("This server stores no audio.")};
+        if (stored.isNull()) {
+            countStored(spoken->pcm.size());
+            audioUrl = m_server->audioUrl(messageId);
+        } else {
+            qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.message;
+        }
+    }
+    const auto tracked
+        = m_tracker->trackMessage(pending.sessionId, m_options.faults.agentWrongRole ? Role::User : Role::Agent,
+            pending.reply.content, audioUrl, metadata, messageId);
+    if (!tracked)
+        return;
+    open->lastSeq = std::max(open->lastSeq, tracked->seq);
+    hold(m_untilDurable, tracked->ticket, pending.socket,
+        protocol::encode(protocol::AgentMessage {
+            id, pending.reply.content, audioUrl, pending.replyTo, tracked->seq, tracked->createdAt}));
 }
 
 void ConnectionWorker::countStored(qint64 pcmBytes)
 {
     m_counters->audioFilesStored.fetch_add(1, std::memory_order_relaxed);
     m_counters->audioBytesStored.fetch_add(quint64(pcmBytes + wav::headerBytes), std::memory_order_relaxed);
-}
-
-std::optional<QString> ConnectionWorker::speak(const QUuid& messageId, const QString& text)
-{
-    const AudioStore* store = m_server->audioStore();
-    if (!m_options.speaker || !store || text.isEmpty())
-        return std::nullopt;
-    // Synthesis runs here, in the worker's thread: its connections wait meanwhile (espeak-ng
-    // takes tens of milliseconds for a sentence).
-    const auto pcm = m_options.speaker(text);
-    if (!pcm) {
-        qCWarning(lcServer).noquote() << "the reply goes out without audio:" << pcm.errorText();
-        return std::nullopt;
-    }
-    if (const Status stored = store->write(messageId, speakerSampleRate, *pcm); !stored.isNull()) {
-        qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.message;
-        return std::nullopt;
-    }
-    countStored(pcm->size());
-    return m_server->audioUrl(messageId);
 }
 
 void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool notify)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/protocol.h"
+#include "server/agent.h"
 #include "server/conversationserver.h"
 
 #include <QElapsedTimer>
@@ -75,11 +76,19 @@ private:
     /// Tracks a user message; with pcm, its audio is stored first and the message carries its URL.
     void trackUserText(Connection* connection, const QString& id, Role role, const QString& content,
         const QJsonObject& metadata, const QByteArray* pcm = nullptr, int sampleRate = 0);
-    /// Speaks an agent's reply through ServerOptions::speaker and stores it; its audio URL, or
-    /// nullopt when there is no speaker or audio store, or synthesis or storage failed.
-    std::optional<QString> speak(const QUuid& messageId, const QString& text);
     void countStored(qint64 pcmBytes);
+    /// An agent's reply waiting for its delay (and its speech).
+    struct PendingReply {
+        QPointer<QWebSocket> socket;
+        QString sessionId;
+        QString replyTo;
+        AgentReply reply;
+        QElapsedTimer since;
+    };
     void scheduleReply(Connection* connection, const QString& replyTo, const QString& text);
+    /// Tracks and sends a reply if its session is still open; with spoken, its speech is stored
+    /// first and the message carries its URL (a failure is logged and the reply goes without).
+    void postReply(const PendingReply& pending, const SpokenReply* spoken);
     void endSession(Connection* connection, EndReason reason, bool notify);
     void sendNow(QWebSocket* socket, const QByteArray& frame);
     void sendError(QWebSocket* socket, const QString& code, const QString& message, const QString& ref = {});

@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
+#include <QPromise>
 #include <QTcpServer>
 #include <QThread>
 
@@ -119,6 +120,23 @@ ConversationServer::ConversationServer(
     , m_counters(std::make_unique<ServerCounters>())
     , m_errors(std::make_unique<ErrorCounts>())
 {
+    m_speech.setMaxThreadCount(1);
+    m_speech.setObjectName(QStringLiteral("voxtrack-speech"));
+}
+
+std::optional<QFuture<SpokenReply>> ConversationServer::speak(const QString& text) const
+{
+    if (!m_options.speaker || !m_audio || text.isEmpty())
+        return std::nullopt;
+    auto promise = std::make_shared<QPromise<SpokenReply>>();
+    QFuture<SpokenReply> future = promise->future();
+    promise->start();
+    m_speech.start([speaker = m_options.speaker, text, promise] {
+        const auto pcm = speaker(text);
+        promise->addResult(pcm ? SpokenReply {*pcm, {}} : SpokenReply {{}, pcm.errorText()});
+        promise->finish();
+    });
+    return future;
 }
 
 ConversationServer::~ConversationServer()
@@ -213,6 +231,7 @@ void ConversationServer::shutdown(int timeoutMs)
         return;
     if (m_listener)
         m_listener->close();
+    m_speech.clear(); // replies not yet spoken will not be sent: the sessions end now
     quint64 last = 0;
     for (ConnectionWorker* worker : std::as_const(m_workers)) {
         quint64 ticket = 0;
@@ -236,6 +255,7 @@ void ConversationServer::shutdown(int timeoutMs)
     }
     m_threads.clear();
     m_workers.clear();
+    m_speech.waitForDone();
 }
 
 void ConversationServer::countError(const QString& code) const

@@ -4,8 +4,10 @@
 #include "core/error.h"
 #include "server/audiostore.h"
 
+#include <QFuture>
 #include <QHostAddress>
 #include <QObject>
+#include <QThreadPool>
 #include <QUrl>
 
 #include <atomic>
@@ -83,6 +85,12 @@ inline constexpr QLatin1StringView storeFailed {"audio.store_failed"};
 inline constexpr QLatin1StringView notFound {"audio.not_found"};
 } // namespace audiocodes
 
+/// An agent's reply as speech: the PCM of ServerOptions::speaker, or why there is none.
+struct SpokenReply {
+    QByteArray pcm; ///< 16-bit mono at speakerSampleRate; empty when synthesis failed
+    QString error; ///< the failure, as a sentence
+};
+
 /// The voxtrackd endpoint: WebSocket protocol v1 on /v1/conversation, and plain HTTP beside it
 /// on the same port (/healthz, /metrics, the stored utterances under /audio/<message_id>.wav). Connections are spread
 /// over worker threads, each serving its sockets in its own event loop; every conversation is tracked through the
@@ -108,6 +116,10 @@ public:
     [[nodiscard]] const AudioStore* audioStore() const { return m_audio ? &*m_audio : nullptr; }
     /// http://host:port/audio/<message_id>.wav
     [[nodiscard]] QString audioUrl(const QUuid& messageId) const;
+    /// Starts speaking text through ServerOptions::speaker on the server's speech thread, so that
+    /// no connection waits for it; nullopt when there is no speaker, no audio store or no text.
+    /// Thread-safe.
+    [[nodiscard]] std::optional<QFuture<SpokenReply>> speak(const QString& text) const;
 
     /// Stops accepting, ends every open session with end_reason server_shutdown (the clients get
     /// session.ended and a close) and waits up to timeoutMs for the workers to finish.
@@ -137,6 +149,9 @@ private:
     int m_nextWorker = 0;
     struct ErrorCounts;
     std::unique_ptr<ErrorCounts> m_errors;
+    /// Synthesis of spoken replies, one at a time (espeak-ng speaks one text at a time anyway);
+    /// declared last, so that it is waited for before anything it could use goes away.
+    mutable QThreadPool m_speech;
 };
 
 } // namespace voxtrack::server

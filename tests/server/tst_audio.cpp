@@ -15,12 +15,15 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 
+#include <atomic>
 #include <cmath>
 #include <memory>
 
@@ -485,6 +488,74 @@ private Q_SLOTS:
             = std::find_if(rows.begin(), rows.end(), [](const MessageRow& row) { return row.role == u"agent"; });
         QVERIFY(agent != rows.end());
         QCOMPARE(agent->audioUrl, url);
+    }
+
+    void speakingAReplyHoldsNoOtherConnection()
+    {
+        // The speaker blocks until the test lets it go. With one worker thread, a synthesis run
+        // there would hold every connection; it runs on the speech thread instead.
+        auto gate = std::make_shared<QSemaphore>();
+        auto calls = std::make_shared<std::atomic<int>>(0);
+        auto speaker = [gate, calls](const QString& text) -> Expected<QByteArray> {
+            calls->fetch_add(1);
+            gate->acquire();
+            return tone(400 * text.size(), 220.0);
+        };
+        VOXTRACK_TEST_DATABASE(database);
+        auto server = startServer(*database, {}, 60, speaker);
+        QVERIFY(server);
+        // Lets every synthesis go before the server is destroyed, even when a check fails.
+        const auto open = qScopeGuard([gate] { gate->release(1000); });
+
+        Client first(server->url());
+        QTRY_VERIFY_WITH_TIMEOUT(!first.sessionId().isEmpty(), waitMs);
+        first.sendMessage(QStringLiteral("m1"), QStringLiteral("hello"));
+        QTRY_COMPARE_WITH_TIMEOUT(calls->load(), 1, waitMs);
+
+        // While the first reply is being spoken, another caller is served.
+        Client second(server->url());
+        QTRY_VERIFY_WITH_TIMEOUT(!second.sessionId().isEmpty(), waitMs);
+        second.sendMessage(QStringLiteral("m1"), QStringLiteral("hi"));
+        QTRY_VERIFY_WITH_TIMEOUT(!second.find(QStringLiteral("message.ack"), QStringLiteral("m1")).isEmpty(), waitMs);
+        QCOMPARE(first.count(QStringLiteral("agent.message")), 0);
+        QCOMPARE(second.count(QStringLiteral("agent.message")), 0);
+
+        gate->release(2);
+        for (Client* client : {&first, &second}) {
+            QTRY_VERIFY_WITH_TIMEOUT(
+                !client->find(QStringLiteral("agent.message"), QStringLiteral("m1")).isEmpty(), waitMs);
+            const QJsonObject reply = client->find(QStringLiteral("agent.message"), QStringLiteral("m1"));
+            const QString url = reply.value(QStringLiteral("audio_url")).toString();
+            QVERIFY2(
+                url.startsWith(server->server().httpUrl().toString() + QStringLiteral("/audio/")), qPrintable(url));
+            const Fetched got = fetch(QUrl(url));
+            QCOMPARE(got.status, 200);
+            QCOMPARE(got.body.size(), 44 + 2 * 400 * reply.value(QStringLiteral("content")).toString().size());
+        }
+        QCOMPARE(calls->load(), 2);
+    }
+
+    void aFailedSynthesisSendsTheReplyWithoutAudio()
+    {
+        VOXTRACK_TEST_DATABASE(database);
+        auto speaker = [](const QString&) -> Expected<QByteArray> {
+            return Error {QStringLiteral("speech.voice"), QStringLiteral("no such voice")};
+        };
+        auto server = startServer(*database, {}, 60, speaker);
+        QVERIFY(server);
+        Client client(server->url());
+        QTRY_VERIFY_WITH_TIMEOUT(!client.sessionId().isEmpty(), waitMs);
+        client.sendMessage(QStringLiteral("m1"), QStringLiteral("hello"));
+        QTRY_VERIFY_WITH_TIMEOUT(!client.find(QStringLiteral("agent.message"), QStringLiteral("m1")).isEmpty(), waitMs);
+        const QJsonObject reply = client.find(QStringLiteral("agent.message"), QStringLiteral("m1"));
+        QVERIFY(!reply.value(QStringLiteral("content")).toString().isEmpty());
+        QVERIFY2(!reply.value(QStringLiteral("audio_url")).toString().contains(QStringLiteral("/audio/")),
+            qPrintable(reply.value(QStringLiteral("audio_url")).toString()));
+        QCOMPARE(client.count(QStringLiteral("error")), 0);
+        QVERIFY(server->waitForPersisted());
+        const QList<MessageRow> rows = messagesOf(*database, client.sessionId());
+        QVERIFY(std::any_of(rows.begin(), rows.end(), [](const MessageRow& row) { return row.role == u"agent"; }));
+        QCOMPARE(QDir(server->server().audioStore()->directory()).entryList(QDir::Files).size(), 0);
     }
 
     void unwritableDirectoryStopsTheStart()
