@@ -600,7 +600,7 @@ void ConnectionWorker::scheduleReply(Connection* connection, const QString& repl
     QElapsedTimer since;
     since.start();
     PendingReply pending {connection->socket, connection->sessionId, replyTo, *reply, since};
-    // The reply is spoken while the agent "thinks": synthesis runs on the server's speech thread,
+    // The reply is spoken while the agent "thinks": synthesis runs on the server's speech threads,
     // never here, where other connections are served.
     std::optional<QFuture<SpokenReply>> speech = m_server->speak(reply->content);
     QTimer::singleShot(std::max(0, reply->delayMs), this, [this, pending, speech]() mutable {

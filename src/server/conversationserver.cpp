@@ -120,7 +120,7 @@ ConversationServer::ConversationServer(
     , m_counters(std::make_unique<ServerCounters>())
     , m_errors(std::make_unique<ErrorCounts>())
 {
-    m_speech.setMaxThreadCount(1);
+    m_speech.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
     m_speech.setObjectName(QStringLiteral("voxtrack-speech"));
 }
 

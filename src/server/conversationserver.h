@@ -116,7 +116,7 @@ public:
     [[nodiscard]] const AudioStore* audioStore() const { return m_audio ? &*m_audio : nullptr; }
     /// http://host:port/audio/<message_id>.wav
     [[nodiscard]] QString audioUrl(const QUuid& messageId) const;
-    /// Starts speaking text through ServerOptions::speaker on the server's speech thread, so that
+    /// Starts speaking text through ServerOptions::speaker on the server's speech threads, so that
     /// no connection waits for it; nullopt when there is no speaker, no audio store or no text.
     /// Thread-safe.
     [[nodiscard]] std::optional<QFuture<SpokenReply>> speak(const QString& text) const;
@@ -149,8 +149,9 @@ private:
     int m_nextWorker = 0;
     struct ErrorCounts;
     std::unique_ptr<ErrorCounts> m_errors;
-    /// Synthesis of spoken replies, one at a time (espeak-ng speaks one text at a time anyway);
-    /// declared last, so that it is waited for before anything it could use goes away.
+    /// Synthesis of spoken replies, a thread per core: espeak-ng speaks one text at a time, but
+    /// the resampling after it runs in parallel. Declared last, so that it is waited for before
+    /// anything it could use goes away.
     mutable QThreadPool m_speech;
 };
 
