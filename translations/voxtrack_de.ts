@@ -2209,6 +2209,14 @@ Exit-Codes: 0 erledigt, 1 Fehler gefunden, 2 konnte nicht ausgeführt werden.
         <source>No system keychain: %1; put it in ~/.pgpass or PGPASSWORD.</source>
         <translation>Kein Schlüsselbund des Systems: %1; hinterlegen Sie es in ~/.pgpass oder PGPASSWORD.</translation>
     </message>
+    <message>
+        <source>voxtrackd at %1 stopped answering: %2 The connection is kept; it recovers when the server answers again.</source>
+        <translation>voxtrackd unter %1 antwortet nicht mehr: %2 Die Verbindung bleibt bestehen; sie erholt sich, sobald der Server wieder antwortet.</translation>
+    </message>
+    <message>
+        <source>Not answering</source>
+        <translation>Antwortet nicht</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::gui::ConnectionProfiles</name>

@@ -2209,6 +2209,14 @@ Códigos de salida: 0 hecho, 1 se encontraron errores, 2 no se pudo ejecutar.
         <source>No system keychain: %1; put it in ~/.pgpass or PGPASSWORD.</source>
         <translation>No hay llavero del sistema: %1; póngala en ~/.pgpass o PGPASSWORD.</translation>
     </message>
+    <message>
+        <source>voxtrackd at %1 stopped answering: %2 The connection is kept; it recovers when the server answers again.</source>
+        <translation>voxtrackd en %1 ha dejado de responder: %2 La conexión se mantiene; se recupera cuando el servidor vuelva a responder.</translation>
+    </message>
+    <message>
+        <source>Not answering</source>
+        <translation>No responde</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::gui::ConnectionProfiles</name>

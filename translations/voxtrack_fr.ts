@@ -2209,6 +2209,14 @@ Codes de sortie&#xa0;: 0 terminé, 1 erreurs trouvées, 2 exécution impossible.
         <source>No system keychain: %1; put it in ~/.pgpass or PGPASSWORD.</source>
         <translation>Aucun trousseau système&#xa0;: %1&#xa0;; placez-le dans ~/.pgpass ou PGPASSWORD.</translation>
     </message>
+    <message>
+        <source>voxtrackd at %1 stopped answering: %2 The connection is kept; it recovers when the server answers again.</source>
+        <translation>voxtrackd à %1 ne répond plus&#xa0;: %2 La connexion est conservée&#xa0;; elle se rétablit quand le serveur répond de nouveau.</translation>
+    </message>
+    <message>
+        <source>Not answering</source>
+        <translation>Ne répond pas</translation>
+    </message>
 </context>
 <context>
     <name>voxtrack::gui::ConnectionProfiles</name>

@@ -17,6 +17,7 @@
 #include <QPainter>
 #include <QPromise>
 #include <QThreadPool>
+#include <QTimer>
 #include <qt6keychain/keychain.h>
 
 #include <algorithm>
@@ -148,6 +149,7 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     : QWidget(parent)
     , ui(std::make_unique<Ui::ConnectionBar>())
     , m_network(new QNetworkAccessManager(this))
+    , m_healthTimer(new QTimer(this))
 {
     qRegisterMetaType<voxtrack::DatabaseUrl>();
     ui->setupUi(this);
@@ -156,6 +158,8 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     ui->profileCombo->lineEdit()->setPlaceholderText(tr("Unsaved connection"));
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
 
+    m_healthTimer->setInterval(healthIntervalMs);
+    connect(m_healthTimer, &QTimer::timeout, this, &ConnectionBar::refreshHealth);
     connect(ui->connectButton, &QPushButton::clicked, this, &ConnectionBar::connectFields);
     connect(ui->disconnectButton, &QPushButton::clicked, this, &ConnectionBar::disconnectAll);
     connect(ui->saveProfileButton, &QToolButton::clicked, this, &ConnectionBar::saveProfile);
@@ -395,77 +399,129 @@ void ConnectionBar::startServerProbe()
         reply, &QNetworkReply::finished, this, [this, reply, conversation] { finishServerProbe(reply, conversation); });
 }
 
+ConnectionBar::HealthAnswer ConnectionBar::readHealth(QNetworkReply* reply, const QUrl& conversationUrl)
+{
+    const QString where = authorityOf(conversationUrl);
+    const QVariant httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QJsonObject health = QJsonDocument::fromJson(reply->readAll()).object();
+    const QString status = health.value(QStringLiteral("status")).toString();
+    HealthAnswer answer;
+    auto refuse = [&answer](const QString& shortText, const QString& message) {
+        answer.refusedShort = shortText;
+        answer.refusedMessage = message;
+        return answer;
+    };
+    if (httpStatus.isValid()
+        && (reply->error() != QNetworkReply::NoError || (status != u"ok" && status != u"degraded"))) {
+        return refuse(tr("Not voxtrackd"),
+            tr("%1 answered (HTTP %2), but not as voxtrackd does: check that the server URL points at voxtrackd.")
+                .arg(where)
+                .arg(httpStatus.toInt()));
+    }
+    switch (reply->error()) {
+    case QNetworkReply::NoError:
+        break;
+    case QNetworkReply::ConnectionRefusedError:
+        return refuse(tr("Refused"),
+            tr("Nothing answers at %1: start voxtrackd there (voxtrackd --listen %1), or clear the server URL to work "
+               "with the database alone.")
+                .arg(where));
+    case QNetworkReply::OperationCanceledError:
+    case QNetworkReply::TimeoutError:
+        return refuse(tr("No answer"),
+            tr("The server at %1 did not answer within %2 seconds: check the address, and that voxtrackd is running "
+               "there.")
+                .arg(where)
+                .arg(serverTimeoutMs / 1000));
+    case QNetworkReply::HostNotFoundError:
+        return refuse(tr("Unknown host"),
+            tr("The server host \"%1\" is unknown: check its name in the server URL.").arg(conversationUrl.host()));
+    case QNetworkReply::SslHandshakeFailedError:
+        return refuse(tr("TLS failed"),
+            tr("The TLS handshake with %1 failed (%2): check the server's certificate, or use ws:// for a server "
+               "without TLS.")
+                .arg(where, reply->errorString()));
+    default:
+        return refuse(tr("Unreachable"),
+            tr("Could not reach the server at %1 (%2): check the server URL, and that voxtrackd is running there.")
+                .arg(where, reply->errorString()));
+    }
+    answer.degraded = status != u"ok";
+    answer.liveSessions = health.value(QStringLiteral("sessions")).toInt();
+    answer.version = health.value(QStringLiteral("version")).toString();
+    return answer;
+}
+
+void ConnectionBar::showHealth(const HealthAnswer& health)
+{
+    const QString where = authorityOf(m_conversationUrl);
+    if (!health.degraded) {
+        setServerState(State::Connected,
+            tr("voxtrackd %1 · %Ln live session(s)", nullptr, health.liveSessions).arg(health.version),
+            tr("voxtrackd %1 at %2 is up, with its database: %Ln live session(s).", nullptr, health.liveSessions)
+                .arg(health.version, where));
+    } else {
+        setServerState(State::Connected, tr("voxtrackd %1 · degraded").arg(health.version),
+            tr("voxtrackd %1 at %2 answers, but has not reached its database (yet): it keeps what it is sent in its "
+               "journal until the database takes it.")
+                .arg(health.version, where),
+            true);
+    }
+}
+
 void ConnectionBar::finishServerProbe(QNetworkReply* reply, const QUrl& conversationUrl)
 {
     reply->deleteLater();
     if (reply != m_serverReply)
         return;
     m_serverReply = nullptr;
-    const QString where = authorityOf(conversationUrl);
-    const QVariant httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    const QJsonObject health = QJsonDocument::fromJson(reply->readAll()).object();
-    const QString status = health.value(QStringLiteral("status")).toString();
-
-    auto refuse = [this](const QString& shortText, const QString& message) {
-        setServerState(State::Refused, shortText, message);
-        Q_EMIT statusMessage(message);
-    };
-    if (httpStatus.isValid()
-        && (reply->error() != QNetworkReply::NoError || (status != u"ok" && status != u"degraded"))) {
-        refuse(tr("Not voxtrackd"),
-            tr("%1 answered (HTTP %2), but not as voxtrackd does: check that the server URL points at voxtrackd.")
-                .arg(where)
-                .arg(httpStatus.toInt()));
+    const HealthAnswer health = readHealth(reply, conversationUrl);
+    if (!health.refusedShort.isEmpty()) {
+        setServerState(State::Refused, health.refusedShort, health.refusedMessage);
+        Q_EMIT statusMessage(health.refusedMessage);
         return;
     }
-    switch (reply->error()) {
-    case QNetworkReply::NoError:
-        break;
-    case QNetworkReply::ConnectionRefusedError:
-        refuse(tr("Refused"),
-            tr("Nothing answers at %1: start voxtrackd there (voxtrackd --listen %1), or clear the server URL to work "
-               "with the database alone.")
-                .arg(where));
-        return;
-    case QNetworkReply::OperationCanceledError:
-    case QNetworkReply::TimeoutError:
-        refuse(tr("No answer"),
-            tr("The server at %1 did not answer within %2 seconds: check the address, and that voxtrackd is running "
-               "there.")
-                .arg(where)
-                .arg(serverTimeoutMs / 1000));
-        return;
-    case QNetworkReply::HostNotFoundError:
-        refuse(tr("Unknown host"),
-            tr("The server host \"%1\" is unknown: check its name in the server URL.").arg(conversationUrl.host()));
-        return;
-    case QNetworkReply::SslHandshakeFailedError:
-        refuse(tr("TLS failed"),
-            tr("The TLS handshake with %1 failed (%2): check the server's certificate, or use ws:// for a server "
-               "without TLS.")
-                .arg(where, reply->errorString()));
-        return;
-    default:
-        refuse(tr("Unreachable"),
-            tr("Could not reach the server at %1 (%2): check the server URL, and that voxtrackd is running there.")
-                .arg(where, reply->errorString()));
-        return;
-    }
-
     m_conversationUrl = conversationUrl;
-    const int live = health.value(QStringLiteral("sessions")).toInt();
-    const QString version = health.value(QStringLiteral("version")).toString();
-    if (status == u"ok") {
-        setServerState(State::Connected, tr("voxtrackd %1 · %Ln live session(s)", nullptr, live).arg(version),
-            tr("voxtrackd %1 at %2 is up, with its database: %Ln live session(s).", nullptr, live).arg(version, where));
-    } else {
-        setServerState(State::Connected, tr("voxtrackd %1 · degraded").arg(version),
-            tr("voxtrackd %1 at %2 answers, but has not reached its database (yet): it keeps what it is sent in its "
-               "journal until the database takes it.")
-                .arg(version, where),
-            true);
-    }
+    m_healthUrl = reply->url();
+    m_serverAnswering = true;
+    showHealth(health);
+    m_healthTimer->start();
     Q_EMIT serverConnected(conversationUrl);
+}
+
+void ConnectionBar::refreshHealth()
+{
+    if (m_serverState != State::Connected || m_serverReply)
+        return;
+    QNetworkRequest request(m_healthUrl);
+    request.setTransferTimeout(serverTimeoutMs);
+    QNetworkReply* reply = m_network->get(request);
+    m_serverReply = reply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        if (reply != m_serverReply)
+            return;
+        m_serverReply = nullptr;
+        const HealthAnswer health = readHealth(reply, m_conversationUrl);
+        if (health.refusedShort.isEmpty()) {
+            m_serverAnswering = true;
+            showHealth(health);
+            return;
+        }
+        // Still the server the pages use: it may be restarting. The bar says so, once in the
+        // status bar, and comes back by itself when the server answers again.
+        const QString message = tr("voxtrackd at %1 stopped answering: %2 The connection is kept; it recovers when "
+                                   "the server answers again.")
+                                    .arg(authorityOf(m_conversationUrl), health.refusedMessage);
+        setServerState(State::Connected, tr("Not answering"), message, true);
+        if (std::exchange(m_serverAnswering, false))
+            Q_EMIT statusMessage(message);
+    });
+}
+
+void ConnectionBar::setHealthInterval(int milliseconds)
+{
+    m_healthTimer->setInterval(milliseconds);
 }
 
 void ConnectionBar::setDatabaseState(State state, const QString& shortText, const QString& message)
@@ -514,6 +570,7 @@ void ConnectionBar::releaseServer()
         m_serverReply->deleteLater();
         m_serverReply = nullptr;
     }
+    m_healthTimer->stop();
     const bool wasConnected = m_serverState == State::Connected;
     m_conversationUrl.clear();
     m_serverState = State::Disconnected;

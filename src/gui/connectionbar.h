@@ -13,6 +13,7 @@
 
 class QLabel;
 class QNetworkAccessManager;
+class QTimer;
 class QNetworkReply;
 
 namespace Ui {
@@ -73,6 +74,11 @@ public:
     /// Puts the keyboard focus in the database URL field, its text selected (Ctrl+L).
     void focusDatabaseField();
 
+    /// How often a connected server's /healthz is asked again, for its live sessions and whether
+    /// it still answers.
+    static constexpr int healthIntervalMs = 5000;
+    void setHealthInterval(int milliseconds);
+
 Q_SIGNALS:
     /// The database probe succeeded; url has the password field applied.
     void databaseConnected(const voxtrack::DatabaseUrl& url);
@@ -89,7 +95,18 @@ private:
     void startDatabaseProbe();
     void finishDatabaseProbe(int generation, const DatabaseUrl& url, const Error& error, const QString& summary);
     void startServerProbe();
+    /// What a /healthz reply says: the server's health, or why it is refused (refusedShort set).
+    struct HealthAnswer {
+        QString refusedShort;
+        QString refusedMessage;
+        bool degraded = false;
+        int liveSessions = 0;
+        QString version;
+    };
+    [[nodiscard]] static HealthAnswer readHealth(QNetworkReply* reply, const QUrl& conversationUrl);
+    void showHealth(const HealthAnswer& health);
     void finishServerProbe(QNetworkReply* reply, const QUrl& conversationUrl);
+    void refreshHealth();
     void setDatabaseState(State state, const QString& shortText, const QString& message);
     void setServerState(State state, const QString& shortText, const QString& message, bool warning = false);
     void showState(
@@ -107,6 +124,9 @@ private:
 
     std::unique_ptr<Ui::ConnectionBar> ui;
     QNetworkAccessManager* m_network;
+    QTimer* m_healthTimer;
+    QUrl m_healthUrl;
+    bool m_serverAnswering = false; ///< the last health check was answered
     QPointer<QNetworkReply> m_serverReply;
     QPointer<QKeychain::Job> m_passwordRead;
     bool m_connectWhenPasswordRead = false;

@@ -19,6 +19,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 
 using namespace voxtrack;
 using voxtrack::gui::ConnectionBar;
@@ -257,6 +258,50 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(bar.serverState(), State::Connected, 10000);
         QCOMPARE(serverConnected.size(), 2);
         QCOMPARE(serverConnected.at(1).constFirst().toUrl(), server->url());
+    }
+
+    void followsTheServersHealth()
+    {
+        VOXTRACK_TEST_DATABASE(database);
+        QVERIFY(database->connectMigrated());
+        auto started = test::TestServer::start(database->url());
+        QVERIFY2(started, qPrintable(started.errorText()));
+        std::unique_ptr<test::TestServer> server = std::move(*started);
+
+        ConnectionBar bar;
+        bar.setHealthInterval(100);
+        QSignalSpy messages(&bar, &ConnectionBar::statusMessage);
+        QSignalSpy serverDisconnected(&bar, &ConnectionBar::serverDisconnected);
+        bar.connectTo(server->url().toString(), database->url().toString());
+        QTRY_COMPARE_WITH_TIMEOUT(bar.serverState(), State::Connected, 10000);
+        // Up with its database (a server still reaching it says "degraded" first, and is followed).
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            bar.serverMessage().contains(u"0 live session"), qPrintable(bar.serverMessage()), 10000);
+
+        // A caller connects: the bar counts it without being asked; it hangs up: back to none.
+        QWebSocket caller;
+        QUrl url = server->url();
+        url.setQuery(QStringLiteral("user_id=watcher"));
+        caller.open(url);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            bar.serverMessage().contains(u"1 live session"), qPrintable(bar.serverMessage()), 10000);
+        caller.close();
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            bar.serverMessage().contains(u"0 live session"), qPrintable(bar.serverMessage()), 10000);
+        const qsizetype before = messages.size();
+
+        // The server goes away: the bar says so, once, and keeps the connection for its return.
+        server.reset();
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            bar.serverMessage().contains(u"stopped answering"), qPrintable(bar.serverMessage()), 10000);
+        QVERIFY2(bar.serverMessage().contains(u"Nothing answers at"), qPrintable(bar.serverMessage()));
+        QCOMPARE(bar.serverState(), State::Connected);
+        QCOMPARE(serverDisconnected.size(), 0);
+        QCOMPARE(messages.size(), before + 1);
+
+        bar.disconnectAll();
+        QCOMPARE(bar.serverState(), State::Disconnected);
+        QCOMPARE(serverDisconnected.size(), 1);
     }
 
     void refusesAServerThatIsNotThere_data()
