@@ -520,8 +520,7 @@ void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
     connection->lastActivity.restart();
     m_counters->framesReceived.fetch_add(1, std::memory_order_relaxed);
     if (connection->ended) {
-        connection->audio.reset(); // the session is over: its open audio is dropped
-        connection->audioPcm = QByteArray();
+        dropAudio(connection); // the session is over: its open audio goes
         return;
     }
     if (!connection->audio.isOpen() && !connection->discardedAudio.isEmpty())
@@ -535,8 +534,7 @@ void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
     const qint64 limit = qint64(m_options.maxAudioSeconds) * open.sampleRate * 2;
     if (connection->audio.bytesReceived() > limit) {
         const QString id = open.id;
-        connection->audio.reset();
-        connection->audioPcm = QByteArray();
+        dropAudio(connection);
         connection->discardedAudio = id;
         sendError(connection->socket, audiocodes::tooLong,
             tr("The audio \"%1\" is longer than %2 s: it was dropped; send shorter utterances, or start the server "
@@ -547,6 +545,12 @@ void ConnectionWorker::onBinary(Connection* connection, const QByteArray& data)
         return;
     }
     connection->audioPcm.append(data);
+}
+
+void ConnectionWorker::dropAudio(Connection* connection)
+{
+    connection->audio.reset();
+    connection->audioPcm = QByteArray();
 }
 
 void ConnectionWorker::trackUserText(Connection* connection, const QString& id, Role role, const QString& content,
@@ -562,17 +566,13 @@ void ConnectionWorker::trackUserText(Connection* connection, const QString& id, 
     }
     QString audioUrl;
     if (pcm) {
-        // The file is in place before the message that points at it is tracked.
-        const AudioStore* store = m_server->audioStore();
-        const Status stored = store ? store->write(messageId, sampleRate, *pcm)
-                                    : Status {audiocodes::disabled, tr("This server stores no audio.")};
-        if (!stored.isNull()) {
-            qCWarning(lcServer).noquote() << stored.message;
-            sendError(socket, stored.code, stored.message, id);
+        const auto stored = storeAudio(messageId, sampleRate, *pcm);
+        if (!stored) {
+            qCWarning(lcServer).noquote() << stored.error().message;
+            sendError(socket, stored.error().code, stored.error().message, id);
             return;
         }
-        countStored(pcm->size());
-        audioUrl = m_server->audioUrl(messageId);
+        audioUrl = *stored;
     }
     const auto tracked = m_tracker->trackMessage(connection->sessionId, role, content, audioUrl, metadata, messageId);
     if (!tracked) {
@@ -625,17 +625,12 @@ void ConnectionWorker::postReply(const PendingReply& pending, const SpokenReply*
     const QUuid messageId = protocol::messageIdFor(pending.sessionId, id);
     QString audioUrl = pending.reply.audioUrl;
     if (spoken) {
-        // The file is in place before the message that points at it is tracked.
-        const AudioStore* store = m_server->audioStore();
-        const Status stored = !spoken->error.isEmpty() ? Status {QStringLiteral("speech.failed"), spoken->error}
-            : store                                    ? store->write(messageId, speakerSampleRate, spoken->pcm)
-                    : Status {audiocodes::disabled, tr("This server stores no audio.")};
-        if (stored.isNull()) {
-            countStored(spoken->pcm.size());
-            audioUrl = m_server->audioUrl(messageId);
-        } else {
-            qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.message;
-        }
+        const auto stored = spoken->error.isEmpty() ? storeAudio(messageId, speakerSampleRate, spoken->pcm)
+                                                    : Expected<QString>(Error {{}, spoken->error});
+        if (stored)
+            audioUrl = *stored;
+        else
+            qCWarning(lcServer).noquote() << "the reply goes out without audio:" << stored.error().message;
     }
     const auto tracked
         = m_tracker->trackMessage(pending.sessionId, m_options.faults.agentWrongRole ? Role::User : Role::Agent,
@@ -648,10 +643,16 @@ void ConnectionWorker::postReply(const PendingReply& pending, const SpokenReply*
             id, pending.reply.content, audioUrl, pending.replyTo, tracked->seq, tracked->createdAt}));
 }
 
-void ConnectionWorker::countStored(qint64 pcmBytes)
+Expected<QString> ConnectionWorker::storeAudio(const QUuid& messageId, int sampleRate, const QByteArray& pcm)
 {
+    const AudioStore* store = m_server->audioStore();
+    if (!store)
+        return Error {audiocodes::disabled, tr("This server stores no audio.")};
+    if (Status written = store->write(messageId, sampleRate, pcm); !written.isNull())
+        return written;
     m_counters->audioFilesStored.fetch_add(1, std::memory_order_relaxed);
-    m_counters->audioBytesStored.fetch_add(quint64(pcmBytes + wav::headerBytes), std::memory_order_relaxed);
+    m_counters->audioBytesStored.fetch_add(quint64(pcm.size() + wav::headerBytes), std::memory_order_relaxed);
+    return m_server->audioUrl(messageId);
 }
 
 void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool notify)
@@ -659,8 +660,7 @@ void ConnectionWorker::endSession(Connection* connection, EndReason reason, bool
     if (connection->ended)
         return;
     connection->ended = true;
-    connection->audio.reset(); // an audio still open is kept nowhere
-    connection->audioPcm = QByteArray();
+    dropAudio(connection); // an audio still open is kept nowhere
     m_counters->activeSessions.fetch_sub(1);
     if (m_options.faults.neverEnd) {
         // Test fault: the client is told the session ended; the database never hears of it.

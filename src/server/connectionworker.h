@@ -76,7 +76,11 @@ private:
     /// Tracks a user message; with pcm, its audio is stored first and the message carries its URL.
     void trackUserText(Connection* connection, const QString& id, Role role, const QString& content,
         const QJsonObject& metadata, const QByteArray* pcm = nullptr, int sampleRate = 0);
-    void countStored(qint64 pcmBytes);
+    /// Writes pcm as the WAV of messageId, before the message that names it is tracked, and
+    /// counts it; the URL it is served at. Errors: audio.disabled, audio.store_failed.
+    Expected<QString> storeAudio(const QUuid& messageId, int sampleRate, const QByteArray& pcm);
+    /// Forgets the audio a connection has open, and its bytes.
+    static void dropAudio(Connection* connection);
     /// An agent's reply waiting for its delay (and its speech).
     struct PendingReply {
         QPointer<QWebSocket> socket;
